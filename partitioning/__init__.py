@@ -1,0 +1,1 @@
+"""Producer-side partitioners: which partition does a record go to?"""

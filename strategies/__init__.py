@@ -1,0 +1,1 @@
+"""Consumer-side assignment strategies: which member owns which partition?"""
