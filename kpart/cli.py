@@ -1,0 +1,100 @@
+"""The ``kpart`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kpart import __version__
+from kpart.broker import BrokerError, LocalCluster
+
+DEFAULT_STATE_DIR = Path(os.environ.get("KPART_STATE_DIR", Path.cwd() / ".kpart" / "cluster"))
+
+
+def _version(_: argparse.Namespace) -> int:
+    print(f"kpart {__version__}")
+    return 0
+
+
+def _broker_start(args: argparse.Namespace) -> int:
+    ports = [args.port + 2 * i for i in range(args.nodes)]
+    cluster = LocalCluster(args.dir, ports, [p + 1 for p in ports])
+    if args.dir.exists() and any(args.dir.glob("node-*/pid")):
+        raise BrokerError(f"a cluster is already recorded in {args.dir}: run `kpart broker stop` first")
+    cluster.start(timeout=args.timeout)
+    print(f"broker ready: bootstrap {cluster.bootstrap} ({args.nodes} node(s), logs in {args.dir})")
+    return 0
+
+
+def _broker_stop(args: argparse.Namespace) -> int:
+    cluster = LocalCluster.load(args.dir)
+    cluster.stop()
+    print(f"stopped the cluster in {args.dir}")
+    return 0
+
+
+def _broker_status(args: argparse.Namespace) -> int:
+    cluster = LocalCluster.load(args.dir)
+    rows = cluster.status()
+    for row in rows:
+        state = "serving" if row["serving"] else ("running" if row["running"] else "stopped")
+        print(
+            f"node {row['node']}: 127.0.0.1:{row['port']} pid {row['pid']} {state}, "
+            f"RSS {row['rss_mib']} MiB, log {row['log']}"
+        )
+    return 0 if all(row["serving"] for row in rows) else 1
+
+
+def _add_broker(sub: argparse._SubParsersAction) -> None:
+    broker = sub.add_parser("broker", help="a local Apache Kafka broker (KRaft) for tests and demos")
+    actions = broker.add_subparsers(dest="action", required=True)
+    start = actions.add_parser("start", help="format storage and start 1 or 3 nodes on 127.0.0.1")
+    start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
+    start.add_argument(
+        "--port",
+        type=int,
+        default=9092,
+        help="client port of node 1; node i uses PORT+2(i-1), its controller the next port",
+    )
+    start.add_argument("--timeout", type=float, default=90.0, help="seconds to wait until all nodes serve")
+    start.set_defaults(run=_broker_start)
+    actions.add_parser("stop", help="stop the recorded cluster").set_defaults(run=_broker_stop)
+    actions.add_parser("status", help="show each node's state and memory").set_defaults(run=_broker_status)
+    for parser in actions.choices.values():
+        parser.add_argument(
+            "--dir",
+            type=Path,
+            default=DEFAULT_STATE_DIR,
+            help="where the cluster keeps its data, logs and pid files",
+        )
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_broker]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpart",
+        description="Choose, verify and run Kafka producer partitioners and consumer assignment strategies.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("version", help="print the version").set_defaults(run=_version)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BrokerError as exc:
+        print(f"kpart: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
