@@ -1,15 +1,19 @@
 """Value types of the assignment core: pure data, no client imports.
 
 An assignor is a pure function ``(GroupSubscription, ClusterMetadata) -> GroupAssignment``.
+It also owns what its members put in the subscription's user data (``encode_user_data``) and
+the rebalance protocols it supports (``protocols``). Who revokes what, and when, belongs to the
+group coordinator, not to the assignor.
 """
 
 from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 
 class RebalanceProtocol(enum.Enum):
@@ -19,8 +23,13 @@ class RebalanceProtocol(enum.Enum):
     COOPERATIVE = 1
 
 
-@dataclass(frozen=True, order=True)
-class TopicPartition:
+class TopicPartition(NamedTuple):
+    """A partition of a topic. Orders by topic, then partition number.
+
+    A named tuple, so it hashes and sorts at C speed and compares equal to kafka-python's
+    ``kafka.structs.TopicPartition`` with the same fields.
+    """
+
     topic: str
     partition: int
 
@@ -30,7 +39,12 @@ class TopicPartition:
 
 @dataclass(frozen=True)
 class MemberSubscription:
-    """What one member tells the group leader when it joins."""
+    """What one member tells the group leader when it joins.
+
+    ``owned_partitions`` are the partitions the member holds right now (sent under the
+    COOPERATIVE protocol); ``generation`` is the group generation of that ownership (-1: none);
+    ``user_data`` is the assignor-specific blob (e.g. the sticky assignor's previous assignment).
+    """
 
     member_id: str
     topics: frozenset[str]
@@ -41,8 +55,21 @@ class MemberSubscription:
     user_data: bytes | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.member_id, str):
+            raise TypeError(f"member_id must be a str, got {self.member_id!r}")
+        if isinstance(self.topics, str):
+            raise TypeError(f"topics must be a collection of topic names, got the str {self.topics!r}")
         object.__setattr__(self, "topics", frozenset(self.topics))
-        object.__setattr__(self, "owned_partitions", tuple(self.owned_partitions))
+        object.__setattr__(
+            self,
+            "owned_partitions",
+            tuple(TopicPartition(tp[0], tp[1]) for tp in self.owned_partitions),
+        )
+
+    @property
+    def is_static(self) -> bool:
+        """True for a static member (one with a ``group.instance.id``)."""
+        return self.group_instance_id is not None
 
 
 @dataclass(frozen=True)
@@ -53,12 +80,26 @@ class ClusterMetadata:
     replica_racks: Mapping[TopicPartition, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "partition_counts", MappingProxyType(dict(self.partition_counts)))
-        object.__setattr__(self, "replica_racks", MappingProxyType(dict(self.replica_racks)))
+        counts = dict(self.partition_counts)
+        for topic, n in counts.items():
+            if not isinstance(n, int) or n < 0:
+                raise ValueError(f"partition count of topic {topic!r} must be an int >= 0, got {n!r}")
+        object.__setattr__(self, "partition_counts", MappingProxyType(counts))
+        object.__setattr__(
+            self,
+            "replica_racks",
+            MappingProxyType(
+                {TopicPartition(tp[0], tp[1]): frozenset(r) for tp, r in self.replica_racks.items()}
+            ),
+        )
 
     def partitions_of(self, topic: str) -> tuple[TopicPartition, ...]:
         """All partitions of ``topic`` in numeric order; empty for an unknown topic."""
         return tuple(TopicPartition(topic, p) for p in range(self.partition_counts.get(topic, 0)))
+
+    def has_partition(self, tp: TopicPartition) -> bool:
+        """True if ``tp`` exists in this metadata."""
+        return 0 <= tp.partition < self.partition_counts.get(tp.topic, 0)
 
 
 @dataclass(frozen=True)
@@ -74,6 +115,10 @@ class GroupAssignment:
     def owner_of(self) -> dict[TopicPartition, str]:
         return {tp: member for member, tps in self.owned.items() for tp in tps}
 
+    def counts(self) -> dict[str, int]:
+        """Member id -> number of partitions it owns."""
+        return {m: len(tps) for m, tps in self.owned.items()}
+
 
 GroupSubscription = Mapping[str, MemberSubscription]
 
@@ -82,6 +127,9 @@ class Assignor(ABC):
     """A partition-assignment strategy.
 
     ``assign`` must be deterministic: the same subscriptions and metadata give the same result.
+    It must never raise on member-supplied data (unknown topics, corrupt user data, claims of
+    partitions that no longer exist): it logs a warning and returns a valid assignment. Every
+    member of ``group`` appears in the result, possibly with no partitions.
     """
 
     name: str
@@ -90,3 +138,10 @@ class Assignor(ABC):
     @abstractmethod
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         """Assign the partitions of subscribed topics to the group's members."""
+
+    def encode_user_data(self, owned: Sequence[TopicPartition], generation: int) -> bytes | None:
+        """The user data a member holding ``owned`` at ``generation`` sends when it joins.
+
+        Default: none. Assignors that need state across rebalances override this.
+        """
+        return None
