@@ -4,6 +4,7 @@ The core (:mod:`strategies.core`) is pure and client-agnostic. Look an assignor 
 Kafka users know with :func:`get_assignor`; list names with :func:`names`.
 """
 
+from strategies.cooperative import CooperativeStickyAssignor, rebalance_rounds, withhold_transfers
 from strategies.core import (
     Assignor,
     ClusterMetadata,
@@ -16,18 +17,23 @@ from strategies.core import (
 from strategies.range import RangeAssignor
 from strategies.registry import get_assignor, names, register
 from strategies.round_robin import RoundRobinAssignor
+from strategies.sticky import StickyAssignor
 
 __all__ = [
     "Assignor",
     "ClusterMetadata",
+    "CooperativeStickyAssignor",
     "GroupAssignment",
     "GroupSubscription",
     "MemberSubscription",
     "RangeAssignor",
     "RebalanceProtocol",
     "RoundRobinAssignor",
+    "StickyAssignor",
     "TopicPartition",
     "get_assignor",
     "names",
+    "rebalance_rounds",
     "register",
+    "withhold_transfers",
 ]

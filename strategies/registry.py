@@ -1,6 +1,6 @@
 """Name -> assignor registry: the names Kafka users type into configs, plus third-party ones.
 
-Built-in names: ``range``, ``roundrobin`` (and more as they are registered below). Third-party
+Built-in names: ``range``, ``roundrobin``, ``sticky``, ``cooperative-sticky`` (see ``_BUILTINS``). Third-party
 assignors register through the entry-point group ``kpart.assignors``; the entry point must load
 a zero-argument callable (usually the class) returning an :class:`~strategies.core.Assignor`::
 
@@ -25,6 +25,8 @@ log = logging.getLogger("strategies")
 _BUILTINS: dict[str, str] = {
     "range": "strategies.range:RangeAssignor",
     "roundrobin": "strategies.round_robin:RoundRobinAssignor",
+    "sticky": "strategies.sticky:StickyAssignor",
+    "cooperative-sticky": "strategies.cooperative:CooperativeStickyAssignor",
 }
 _RUNTIME: dict[str, Callable[[], Assignor]] = {}
 

@@ -1,0 +1,110 @@
+"""User-data codecs, byte-compatible with the Java client's assignors.
+
+``StickyAssignor`` (Java) sends its previous assignment and generation as a non-flexible
+``StickyAssignorUserData`` struct, version 1, big-endian and without a version prefix::
+
+    int32  topic count
+      int16  topic name length, then UTF-8 bytes
+      int32  partition count, then that many int32 partition ids
+    int32  generation                       (absent in version 0)
+
+Readers try version 1, then version 0. ``CooperativeStickyAssignor`` (Java) sends only the
+generation, as one int32. Decoders raise :class:`UserDataError` on anything else; assignors
+catch it, log a warning and ignore that member's data.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from strategies.core import TopicPartition
+
+_I16 = struct.Struct(">h")
+_I32 = struct.Struct(">i")
+
+
+class UserDataError(ValueError):
+    """User data that cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class StickyUserData:
+    """A member's previous assignment and its generation (-1 when the sender sent none)."""
+
+    partitions: tuple[TopicPartition, ...]
+    generation: int = -1
+
+
+def encode_sticky(partitions: Iterable[TopicPartition], generation: int) -> bytes:
+    """Java ``StickyAssignor`` user data, version 1."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in partitions:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    out = [_I32.pack(len(by_topic))]
+    for topic in sorted(by_topic):
+        name = topic.encode("utf-8")
+        if len(name) > 32767:
+            raise ValueError(f"topic name too long to encode: {topic[:40]!r}...")
+        parts = sorted(by_topic[topic])
+        out.append(_I16.pack(len(name)))
+        out.append(name)
+        out.append(struct.pack(f">i{len(parts)}i", len(parts), *parts))
+    out.append(_I32.pack(generation))
+    return b"".join(out)
+
+
+def decode_sticky(data: bytes) -> StickyUserData:
+    """Decode Java ``StickyAssignor`` user data (version 1, else version 0)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise UserDataError(f"user data must be bytes, got {type(data).__name__}")
+    buf = bytes(data)
+    try:
+        partitions, end = _read_assignment(buf)
+    except (struct.error, UnicodeDecodeError) as exc:
+        raise UserDataError(
+            f"truncated or corrupt sticky user data ({len(buf)} bytes): {exc}"
+        ) from exc
+    if end + 4 == len(buf):
+        return StickyUserData(partitions, _I32.unpack_from(buf, end)[0])
+    if end == len(buf):
+        return StickyUserData(partitions, -1)
+    raise UserDataError(
+        f"sticky user data has {len(buf) - end} unexpected trailing bytes ({len(buf)} bytes)"
+    )
+
+
+def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
+    (topics,) = _I32.unpack_from(buf, 0)
+    if topics < 0 or topics > len(buf):
+        raise struct.error(f"bad topic count {topics}")
+    pos = 4
+    out: list[TopicPartition] = []
+    for _ in range(topics):
+        (length,) = _I16.unpack_from(buf, pos)
+        pos += 2
+        if length < 0 or pos + length > len(buf):
+            raise struct.error(f"bad topic name length {length}")
+        topic = buf[pos:pos + length].decode("utf-8")
+        pos += length
+        (count,) = _I32.unpack_from(buf, pos)
+        pos += 4
+        if count < 0 or pos + 4 * count > len(buf):
+            raise struct.error(f"bad partition count {count} for topic {topic!r}")
+        parts = struct.unpack_from(f">{count}i", buf, pos)
+        pos += 4 * count
+        out.extend(TopicPartition(topic, p) for p in parts)
+    return tuple(out), pos
+
+
+def encode_generation(generation: int) -> bytes:
+    """Java ``CooperativeStickyAssignor`` user data: the generation as one int32."""
+    return _I32.pack(generation)
+
+
+def decode_generation(data: bytes) -> int:
+    """Decode Java ``CooperativeStickyAssignor`` user data."""
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < 4:
+        raise UserDataError(f"cooperative user data needs 4 bytes, got {data!r}")
+    return _I32.unpack_from(bytes(data), 0)[0]

@@ -1,0 +1,137 @@
+"""The cooperative-sticky assignor (KIP-429) and a pure driver of its two-round protocol.
+
+Guarantees: the sticky assignor's balance and stickiness for the final placement; in each
+round, a partition that some *other* member still claims in ``owned_partitions`` is withheld
+(assigned to nobody) so no partition is ever owned by two members. The owner sees the partition
+missing from its assignment, revokes it and rejoins; the next round hands it over. With
+unchanged membership the group settles in two rounds.
+
+It supports COOPERATIVE and EAGER. Under EAGER, members revoke everything before joining and
+send no owned partitions, so nothing is withheld and one round settles — this is what makes the
+documented rolling upgrade ``[cooperative-sticky, range]`` then ``[cooperative-sticky]`` work.
+
+Wire compatibility: the user data is Java's (the generation as one int32); owned partitions and
+generation are read from the subscription itself (ConsumerProtocol v1+ / v2+), falling back to
+the user data for the generation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from strategies.balance import Claims, balance, resolve_claims
+from strategies.codec import UserDataError, decode_generation, encode_generation
+from strategies.core import (
+    Assignor,
+    ClusterMetadata,
+    GroupAssignment,
+    GroupSubscription,
+    MemberSubscription,
+    RebalanceProtocol,
+    TopicPartition,
+)
+from strategies.group import has_racks, prepare
+
+log = logging.getLogger("strategies")
+
+
+class CooperativeStickyAssignor(Assignor):
+    """Java-compatible cooperative-sticky assignment (COOPERATIVE preferred, EAGER supported)."""
+
+    name = "cooperative-sticky"
+    protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
+
+    def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+        target = self.target(group, cluster)
+        return withhold_transfers(target, group, cluster)
+
+    def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+        """The final placement this round aims at, before anything is withheld."""
+        g = prepare(group, cluster)
+        claims: Claims = {m: (group[m].owned_partitions, self.generation_of(m, group[m]))
+                          for m in g.members}
+        kept = resolve_claims(g, cluster, claims, self.name)
+        racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
+        return GroupAssignment.of(balance(g, cluster, kept, racks))
+
+    def generation_of(self, member_id: str, sub: MemberSubscription) -> int:
+        """The subscription's generation, else the one in the user data, else -1."""
+        if sub.generation >= 0 or not sub.user_data:
+            return sub.generation
+        try:
+            return decode_generation(sub.user_data)
+        except UserDataError as exc:
+            log.warning("%s: ignoring user data of member %r: %s", self.name, member_id, exc)
+            return -1
+
+    def encode_user_data(self, owned: Sequence[TopicPartition], generation: int) -> bytes:
+        """Java ``CooperativeStickyAssignor`` user data: the generation as an int32."""
+        return encode_generation(generation)
+
+
+def withhold_transfers(
+    target: GroupAssignment, group: GroupSubscription, cluster: ClusterMetadata
+) -> GroupAssignment:
+    """``target`` minus every partition that moves to a member from another claimant (KIP-429).
+
+    A member keeps what it already claims; a partition it does not claim but some other member
+    does is withheld this round, so it is never given out while someone may still consume it.
+    """
+    claimants: dict[TopicPartition, set[str]] = {}
+    for m, sub in group.items():
+        for tp in sub.owned_partitions:
+            if cluster.has_partition(tp):
+                claimants.setdefault(tp, set()).add(m)
+    if not claimants:
+        return target
+    out: dict[str, list[TopicPartition]] = {}
+    for m, parts in target.owned.items():
+        out[m] = [tp for tp in parts if tp not in claimants or m in claimants[tp]]
+    return GroupAssignment.of(out)
+
+
+def with_ownership(
+    group: GroupSubscription, owned: Mapping[str, Iterable[TopicPartition]], generation: int
+) -> dict[str, MemberSubscription]:
+    """``group`` with each member now owning ``owned[member]`` at ``generation``."""
+    return {m: replace(sub, owned_partitions=tuple(owned.get(m, ())), generation=generation)
+            for m, sub in group.items()}
+
+
+def revoked(group: GroupSubscription, assignment: GroupAssignment) -> dict[str, tuple[TopicPartition, ...]]:
+    """Per member, the owned partitions it must revoke after receiving ``assignment``."""
+    out: dict[str, tuple[TopicPartition, ...]] = {}
+    for m, sub in group.items():
+        now = set(assignment.owned.get(m, ()))
+        lost = tuple(sorted(tp for tp in sub.owned_partitions if tp not in now))
+        if lost:
+            out[m] = lost
+    return out
+
+
+def rebalance_rounds(
+    assignor: Assignor,
+    group: GroupSubscription,
+    cluster: ClusterMetadata,
+    generation: int,
+    max_rounds: int = 10,
+) -> list[GroupAssignment]:
+    """Run the cooperative protocol from ``group``'s current ownership until it settles.
+
+    Each round: the assignor assigns; every member keeps what it was assigned and revokes the
+    rest; if anyone revoked something, another round follows (generation + 1). Returns the
+    assignment of every round; the last one is settled. Coordinator concerns (timeouts,
+    members that fail to rejoin) are the caller's.
+    """
+    rounds: list[GroupAssignment] = []
+    current = dict(group)
+    for i in range(max_rounds):
+        assignment = assignor.assign(current, cluster)
+        rounds.append(assignment)
+        lost = revoked(current, assignment)
+        current = with_ownership(current, assignment.owned, generation + i)
+        if not lost:
+            return rounds
+    raise RuntimeError(f"{assignor.name} did not settle within {max_rounds} rounds")
