@@ -1,0 +1,102 @@
+"""Shared fixtures: a real Kafka broker for the whole session and uniquely named topics.
+
+Broker, in order of choice: ``KAFKA_BOOTSTRAP`` (an existing cluster), a testcontainers Kafka
+container when a Docker engine answers, else a local JVM broker started by the project itself.
+With ``CI=true`` a broker that cannot be had is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from kpart.broker import BrokerError, LocalCluster
+from tests.support import create_topic
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # shipped with testcontainers
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+class BrokerHandle:
+    """Where the session's broker is, and (for a local one) how to read its log."""
+
+    def __init__(self, bootstrap: str, cluster: LocalCluster | None = None) -> None:
+        self.bootstrap = bootstrap
+        self.cluster = cluster
+
+    def log_tail(self, lines: int = 40) -> str:
+        return self.cluster.log_tail(lines=lines) if self.cluster else "(broker log not available)"
+
+    def crashed(self) -> bool:
+        return bool(self.cluster and self.cluster.dead_nodes())
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"no Kafka broker for integration tests: {reason}", pytrace=False)
+    pytest.skip(f"no Kafka broker (outside CI): {reason}")
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerHandle]:
+    """A running Kafka broker for the whole test session."""
+    if os.environ.get("KAFKA_BOOTSTRAP"):
+        yield BrokerHandle(os.environ["KAFKA_BOOTSTRAP"])
+        return
+    if _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as container:
+            yield BrokerHandle(container.get_bootstrap_server())
+        return
+    cluster = LocalCluster.on_free_ports(tmp_path_factory.mktemp("kafka"), nodes=1)
+    try:
+        cluster.start()
+    except BrokerError as exc:
+        _unavailable(str(exc))
+    try:
+        yield BrokerHandle(cluster.bootstrap, cluster)
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def kafka_bootstrap(broker: BrokerHandle) -> str:
+    """``host:port`` of the session's broker; fails at once (with its log) if it crashed."""
+    if broker.crashed():
+        pytest.fail("the Kafka broker is not running; log tail:\n" + broker.log_tail(), pytrace=False)
+    return broker.bootstrap
+
+
+@pytest.fixture
+def make_topic(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Callable[..., str]:
+    """``make_topic(partitions, replication=1) -> name``: a new, uniquely named topic."""
+
+    def make(partitions: int, replication: int = 1) -> str:
+        stem = request.node.name.split("[")[0][:40]
+        return create_topic(kafka_bootstrap, f"{stem}-{uuid.uuid4().hex[:8]}", partitions, replication)
+
+    return make
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach the broker's log tail to every failed test that used the broker."""
+    report = yield
+    if report.failed and "broker" in getattr(item, "fixturenames", ()):
+        handle = item.funcargs.get("broker") if hasattr(item, "funcargs") else None
+        if isinstance(handle, BrokerHandle):
+            report.sections.append(("kafka broker log (tail)", handle.log_tail()))
+    return report
