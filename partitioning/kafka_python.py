@@ -1,0 +1,123 @@
+"""kafka-python adapter: every partitioner becomes a ``kafka.partitioner.abc.Partitioner``.
+
+>>> producer = KafkaProducer(partitioner=partitioning.create("murmur2"))
+
+The adapter builds a :class:`~partitioning.core.PartitionView` from kafka-python's
+``ClusterMetadata`` (all partitions; available = leader known, computed only when used) and
+calls the core partitioner. Partitioners with a new-batch hook get an adapter exposing
+``on_new_batch(topic, cluster, prev_partition)``, which kafka-python calls for keyless records
+when a new batch would start. Content-routing partitioners (``partition_record``) receive the
+unserialized key and value too.
+
+Load view: kafka-python 3.0 has no public view of queued batches. :meth:`attach` reads the
+number of queued batches per partition from the producer's ``RecordAccumulator`` (its private
+``_batches`` mapping) when an adaptive partitioner picks a new partition; without ``attach``,
+or if that attribute is missing, adaptive partitioners fall back to uniform choice.
+
+Thread-safe: the core partitioners guard their state with locks; the adapter keeps none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kafka.partitioner.abc import Partitioner as KafkaPartitioner
+
+from partitioning import registry
+from partitioning.core import PartitioningError, PartitionView, new_batch_hook
+
+LoadSource = Callable[[str], Mapping[int, int] | None]
+
+
+def accumulator_load(producer: Any) -> LoadSource:
+    """Queued batches per partition of a topic, read from a kafka-python producer.
+
+    Relies on kafka-python's private ``producer._accumulator._batches`` (TopicPartition ->
+    deque of batches); returns ``None`` (no load view) when it is not there.
+    """
+
+    def load(topic: str) -> Mapping[int, int] | None:
+        batches = getattr(getattr(producer, "_accumulator", None), "_batches", None)
+        if batches is None:
+            return None
+        return {tp.partition: len(dq) for tp, dq in list(batches.items()) if tp.topic == topic}
+
+    return load
+
+
+class KafkaPythonPartitioner(KafkaPartitioner):
+    """Wraps a core partitioner for ``KafkaProducer(partitioner=...)``; ``.core`` is the wrapped one."""
+
+    def __init__(self, core: Any) -> None:
+        if not callable(getattr(core, "partition", None)):
+            raise TypeError(f"{type(core).__name__} has no partition(key, value, view) method")
+        self.core = core
+        self._by_record = callable(getattr(core, "partition_record", None))
+        self._load: LoadSource | None = None
+
+    def attach(self, producer: Any) -> KafkaPythonPartitioner:
+        """Give adaptive partitioners the producer's queued batches as their load view."""
+        self._load = accumulator_load(producer)
+        return self
+
+    def view(self, topic: str, cluster: Any) -> PartitionView:
+        """The core's view of ``topic`` in ``cluster``; raises for unknown or empty topics."""
+        partitions = cluster.partitions_for_topic(topic)
+        if partitions is None:
+            raise PartitioningError(f"topic {topic!r} not found in cluster metadata")
+        load = self._load
+        return PartitionView(
+            topic,
+            sorted(partitions),
+            lambda: cluster.available_partitions_for_topic(topic) or (),
+            (lambda: load(topic)) if load is not None else None,
+        )
+
+    def partition(
+        self,
+        topic: str,
+        key: Any,
+        serialized_key: bytes | None,
+        value: Any,
+        serialized_value: bytes | None,
+        cluster: Any,
+    ) -> int:
+        view = self.view(topic, cluster)
+        if self._by_record:
+            p = self.core.partition_record(key, value, serialized_key, serialized_value, view)
+        else:
+            p = self.core.partition(serialized_key, serialized_value, view)
+        if type(p) is not int or p not in view.all:
+            raise PartitioningError(
+                f"{type(self.core).__name__} returned {p!r}, not a partition of {topic!r} "
+                f"(0..{view.count - 1})"
+            )
+        return p
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.core!r})"
+
+
+class KafkaPythonStickyPartitioner(KafkaPythonPartitioner):
+    """Adapter for partitioners with a new-batch hook; kafka-python finds ``on_new_batch``."""
+
+    def on_new_batch(self, topic: str, cluster: Any, prev_partition: int) -> None:
+        partitions = cluster.partitions_for_topic(topic)
+        if not partitions:
+            return  # topic gone: the following partition() call reports it
+        self.core.on_new_batch(self.view(topic, cluster), prev_partition)
+
+
+def adapt(core: Any) -> KafkaPythonPartitioner:
+    """Wrap ``core`` (returned unchanged if it already is a kafka-python partitioner)."""
+    if isinstance(core, KafkaPartitioner):
+        return core  # type: ignore[return-value]
+    if new_batch_hook(core) is not None:
+        return KafkaPythonStickyPartitioner(core)
+    return KafkaPythonPartitioner(core)
+
+
+def create(name: str, **options: Any) -> KafkaPythonPartitioner:
+    """``adapt(registry.create(name, **options))``: ready for ``KafkaProducer(partitioner=...)``."""
+    return adapt(registry.create(name, **options))

@@ -1,0 +1,120 @@
+"""``field``: routing by a logical field, the Avro schema-id pitfall, and missing fields."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import fastavro
+import pytest
+from kafka.partitioner.default import murmur2 as kafka_python_murmur2
+
+import partitioning
+from partitioning import PartitioningError, PartitionView
+from tests.partitioning.fakes import FakeCluster
+
+N = 12
+VIEW = PartitionView("orders", range(N))
+
+KEY_SCHEMA_V1 = fastavro.parse_schema(
+    {"type": "record", "name": "OrderKey", "fields": [{"name": "customer", "type": "string"}]}
+)
+KEY_SCHEMA_V2 = fastavro.parse_schema(
+    {
+        "type": "record",
+        "name": "OrderKey",
+        "fields": [
+            {"name": "customer", "type": "string"},
+            {"name": "region", "type": ["null", "string"], "default": None},
+        ],
+    }
+)
+
+
+def confluent_avro(record: dict, schema: dict, schema_id: int) -> bytes:
+    """Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary body."""
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, schema, record)
+    return b"\x00" + struct.pack(">I", schema_id) + buf.getvalue()
+
+
+def java_partition(data: bytes, n: int = N) -> int:
+    return (kafka_python_murmur2(data) & 0x7FFFFFFF) % n
+
+
+CUSTOMERS = [f"customer-{i}" for i in range(200)]
+
+
+def test_hashing_serialized_avro_keys_moves_keys_when_the_schema_id_changes() -> None:
+    murmur2 = partitioning.create_core("murmur2")
+    moved = 0
+    for c in CUSTOMERS:
+        key = {"customer": c}
+        before = murmur2.partition(confluent_avro(key, KEY_SCHEMA_V1, 1), None, VIEW)
+        after = murmur2.partition(confluent_avro(key, KEY_SCHEMA_V2, 2), None, VIEW)
+        moved += before != after
+    assert moved > len(CUSTOMERS) // 2  # the pitfall: most keys change partition
+
+
+def test_field_partitioner_keeps_keys_put_across_schema_ids() -> None:
+    p = partitioning.create("field", field="customer", source="key")
+    cluster = FakeCluster({"orders": N})
+    for c in CUSTOMERS:
+        key = {"customer": c}
+        v1 = p.partition("orders", key, confluent_avro(key, KEY_SCHEMA_V1, 1), None, b"x", cluster)
+        key2 = {"customer": c, "region": "eu"}
+        v2 = p.partition("orders", key2, confluent_avro(key2, KEY_SCHEMA_V2, 2), None, b"x", cluster)
+        assert v1 == v2 == java_partition(c.encode())
+
+
+def test_nested_value_field_and_each_hash() -> None:
+    value = {"order": {"customer": "alice"}}
+    p = partitioning.create_core("field", field="order.customer")
+    assert p.partition_record(None, value, None, b"", VIEW) == java_partition(b"alice")
+    fnv = partitioning.create_core("field", field="order.customer", hash="fnv1a")
+    plain_fnv1a = partitioning.create_core("fnv1a")
+    assert fnv.partition_record(None, value, None, b"", VIEW) == plain_fnv1a.partition(b"alice", None, VIEW)
+
+
+def test_field_read_from_json_bytes_when_no_record_is_given() -> None:
+    p = partitioning.create_core("field", field="user")
+    assert p.partition(None, b'{"user": "bob", "n": 1}', VIEW) == java_partition(b"bob")
+
+
+def test_integer_fields_hash_their_decimal_text() -> None:
+    p = partitioning.create_core("field", field="id")
+    assert p.partition_record(None, {"id": 42}, None, None, VIEW) == java_partition(b"42")
+
+
+def test_callable_extractor() -> None:
+    p = partitioning.create_core("field", field=lambda key, value: value["a"] + value["b"])
+    assert p.partition_record(None, {"a": "x", "b": "y"}, None, None, VIEW) == java_partition(b"xy")
+
+
+def test_missing_field_is_an_error_naming_the_field() -> None:
+    p = partitioning.create("field", field="customer")
+    with pytest.raises(PartitioningError, match="value field 'customer'"):
+        p.partition("orders", None, None, {"other": 1}, b"{}", FakeCluster({"orders": N}))
+
+
+def test_missing_field_can_fall_back_to_the_key() -> None:
+    p = partitioning.create_core("field", field="customer", on_missing="key")
+    assert p.partition_record(b"k", {"other": 1}, b"k", None, VIEW) == java_partition(b"k")
+    with pytest.raises(PartitioningError, match="no value field"):
+        p.partition_record(None, {"other": 1}, None, None, VIEW)
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"field": ""}, ValueError),
+        ({"field": "a..b"}, ValueError),
+        ({"field": 3}, TypeError),
+        ({"field": "a", "source": "header"}, ValueError),
+        ({"field": "a", "hash": "sha256"}, ValueError),
+        ({"field": "a", "on_missing": "drop"}, ValueError),
+    ],
+)
+def test_bad_options_are_rejected(options: dict, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        partitioning.create_core("field", **options)

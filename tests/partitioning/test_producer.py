@@ -1,0 +1,403 @@
+"""The memory-bounded producer, without a broker.
+
+``ByteBudget`` is tested alone. ``BoundedProducer`` is built against an address where nothing
+listens (``api_version`` given, so it never needs a broker to start); where a test must decide
+when records are acknowledged, ``KafkaProducer.send`` is replaced by a stand-in returning real
+``FutureRecordMetadata`` objects that the test completes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, NotLeaderForPartitionError
+from kafka.producer.future import FutureProduceResult, FutureRecordMetadata
+from kafka.serializer import Serializer
+from kafka.structs import TopicPartition
+
+from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget
+
+NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
+# record_size(None, 100 bytes, []) = 61 (batch header) + 21 (max record overhead) + 1 (null key)
+# + 2 (zigzag varint of 100) + 100 (value) + 1 (header count), by the record format v2 layout.
+SIZE_OF_100_BYTE_VALUE = 186
+
+
+def wait_until(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+# ---- ByteBudget ----------------------------------------------------------------------------
+
+
+def test_reserve_within_limit_is_immediate_and_counted() -> None:
+    budget = ByteBudget(1000)
+    budget.reserve(400, max_block_ms=0)
+    budget.reserve(600, max_block_ms=0)
+    assert (budget.used, budget.peak) == (1000, 1000)
+    budget.release(600)
+    assert (budget.used, budget.peak) == (400, 1000)
+
+
+def test_full_budget_raises_after_max_block_ms_naming_the_numbers() -> None:
+    budget = ByteBudget(1000)
+    budget.reserve(900, max_block_ms=0)
+    start = time.monotonic()
+    with pytest.raises(BufferExhaustedError) as caught:
+        budget.reserve(200, max_block_ms=300)
+    waited = time.monotonic() - start
+    assert 0.3 <= waited < 0.3 + 0.5
+    exc = caught.value
+    assert (exc.limit, exc.requested, exc.buffered, exc.max_block_ms) == (1000, 200, 900, 300)
+    assert "buffer_memory=1,000" in str(exc) and "200-byte" in str(exc) and "900 of" in str(exc)
+    assert isinstance(exc, KafkaTimeoutError)
+    assert budget.used == 900
+
+
+def test_request_larger_than_the_limit_fails_at_once() -> None:
+    budget = ByteBudget(1000)
+    start = time.monotonic()
+    with pytest.raises(MessageSizeTooLargeError, match="buffer_memory=1,000"):
+        budget.reserve(1001, max_block_ms=10_000)
+    assert time.monotonic() - start < 0.1
+    assert budget.used == 0
+
+
+def test_blocked_reserve_proceeds_when_bytes_are_released() -> None:
+    budget = ByteBudget(1000)
+    budget.reserve(1000, max_block_ms=0)
+    done = threading.Event()
+
+    def reserve() -> None:
+        budget.reserve(500, max_block_ms=5000)
+        done.set()
+
+    waiter = threading.Thread(target=reserve)
+    waiter.start()
+    assert not done.wait(0.1)
+    budget.release(500)
+    assert done.wait(2)
+    waiter.join()
+    assert budget.used == 1000
+
+
+def test_waiters_are_served_first_come_first_served() -> None:
+    budget = ByteBudget(1000)
+    budget.reserve(1000, max_block_ms=0)
+    order: list[str] = []
+
+    def reserve(name: str, size: int) -> None:
+        budget.reserve(size, max_block_ms=5000)
+        order.append(name)
+
+    big = threading.Thread(target=reserve, args=("big", 800))
+    big.start()
+    assert wait_until(lambda: len(budget._waiting) == 1)
+    small = threading.Thread(target=reserve, args=("small", 100))
+    small.start()
+    assert wait_until(lambda: len(budget._waiting) == 2)
+    budget.release(300)  # room for the small request only: it must still wait behind the big one
+    time.sleep(0.1)
+    assert order == []
+    budget.release(700)
+    big.join(2)
+    small.join(2)
+    assert order == ["big", "small"]
+    assert budget.used == 900
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1.5, True, "32MiB", None])
+def test_invalid_limit_is_refused(limit: object) -> None:
+    with pytest.raises(ValueError, match="buffer_memory must be a positive number of bytes"):
+        ByteBudget(limit)  # type: ignore[arg-type]
+
+
+def test_releasing_more_than_reserved_is_an_error() -> None:
+    budget = ByteBudget(100)
+    budget.reserve(10, max_block_ms=0)
+    with pytest.raises(ValueError, match="releasing 11 bytes but only 10"):
+        budget.release(11)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    limit=st.integers(min_value=50, max_value=500),
+    sizes=st.lists(st.lists(st.integers(min_value=1, max_value=50), max_size=15), min_size=2, max_size=4),
+)
+def test_concurrent_reservations_never_exceed_the_limit(limit: int, sizes: list[list[int]]) -> None:
+    budget = ByteBudget(limit)
+    seen_over: list[int] = []
+
+    def worker(mine: list[int]) -> None:
+        for size in mine:
+            budget.reserve(size, max_block_ms=5000)
+            if budget.used > limit:
+                seen_over.append(budget.used)
+            time.sleep(0)
+            budget.release(size)
+
+    threads = [threading.Thread(target=worker, args=(mine,)) for mine in sizes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen_over == []
+    assert budget.peak <= limit
+    assert budget.used == 0
+    assert budget.peak == 0 or budget.peak >= max(s for mine in sizes for s in mine)
+
+
+# ---- BoundedProducer -------------------------------------------------------------------
+
+
+class ParentSend:
+    """Stands in for ``KafkaProducer.send``: records the call, returns a future we complete."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+        self.produced: list[FutureProduceResult] = []
+
+    def __call__(self, topic, value=None, key=None, headers=None, partition=None, timestamp_ms=None):
+        self.calls.append({"topic": topic, "key": key, "value": value, "headers": headers})
+        produced = FutureProduceResult(TopicPartition(topic, 0))
+        self.produced.append(produced)
+        return FutureRecordMetadata(produced, 0, 0, None, -1, len(value or b""), -1)
+
+    def acknowledge(self, index: int) -> None:
+        self.produced[index].success((index, 0, None))
+
+    def fail(self, index: int) -> None:
+        self.produced[index].failure(NotLeaderForPartitionError("stand-in failure"))
+
+
+def make_producer(**configs: object) -> BoundedProducer:
+    configs.setdefault("max_block_ms", 300)
+    return BoundedProducer(bootstrap_servers=NOWHERE, api_version=(3, 9), enable_idempotence=False, **configs)
+
+
+@pytest.fixture
+def parent(monkeypatch: pytest.MonkeyPatch) -> ParentSend:
+    stand_in = ParentSend()
+    monkeypatch.setattr(KafkaProducer, "send", stand_in)
+    return stand_in
+
+
+@pytest.fixture
+def producer() -> Iterator[BoundedProducer]:
+    made = make_producer(buffer_memory=2 * SIZE_OF_100_BYTE_VALUE)
+    yield made
+    made.close(timeout=0)
+
+
+def test_kafka_python_itself_refuses_buffer_memory() -> None:
+    with pytest.raises(ValueError, match="buffer_memory"):
+        KafkaProducer(bootstrap_servers=NOWHERE, api_version=(3, 9), buffer_memory=1 << 20)
+
+
+def test_bytes_are_held_until_acknowledged(producer: BoundedProducer, parent: ParentSend) -> None:
+    future = producer.send("t", b"v" * 100)
+    assert producer.buffered_bytes == SIZE_OF_100_BYTE_VALUE
+    parent.acknowledge(0)
+    assert future.get(1).offset == 0
+    assert producer.buffered_bytes == 0
+    assert producer.peak_buffered_bytes == SIZE_OF_100_BYTE_VALUE
+
+
+def test_bytes_are_released_when_the_record_fails(producer: BoundedProducer, parent: ParentSend) -> None:
+    future = producer.send("t", b"v" * 100)
+    parent.fail(0)
+    with pytest.raises(NotLeaderForPartitionError):
+        future.get(1)
+    assert producer.buffered_bytes == 0
+
+
+def test_callers_callbacks_see_the_bytes_already_released(
+    producer: BoundedProducer, parent: ParentSend
+) -> None:
+    seen: list[int] = []
+    producer.send("t", b"v" * 100).add_callback(lambda _: seen.append(producer.buffered_bytes))
+    producer.send("t", b"v" * 100).add_errback(lambda _: seen.append(producer.buffered_bytes))
+    parent.acknowledge(0)
+    parent.fail(1)
+    assert seen == [SIZE_OF_100_BYTE_VALUE, 0]
+
+
+def test_full_buffer_blocks_send_until_a_record_is_acknowledged(
+    parent: ParentSend,
+) -> None:
+    producer = make_producer(buffer_memory=2 * SIZE_OF_100_BYTE_VALUE, max_block_ms=5000)
+    try:
+        producer.send("t", b"v" * 100)
+        producer.send("t", b"v" * 100)
+        sent = threading.Event()
+        third = threading.Thread(target=lambda: (producer.send("t", b"v" * 100), sent.set()))
+        third.start()
+        assert not sent.wait(0.2)
+        assert len(parent.calls) == 2
+        parent.acknowledge(0)
+        assert sent.wait(2)
+        third.join()
+        assert len(parent.calls) == 3
+        assert producer.buffered_bytes == 2 * SIZE_OF_100_BYTE_VALUE
+    finally:
+        producer.close(timeout=0)
+
+
+def test_full_buffer_raises_within_max_block_ms_and_queues_nothing(
+    producer: BoundedProducer, parent: ParentSend
+) -> None:
+    producer.send("t", b"v" * 100)
+    producer.send("t", b"v" * 100)
+    start = time.monotonic()
+    with pytest.raises(BufferExhaustedError) as caught:
+        producer.send("t", b"v" * 100)
+    assert 0.3 <= time.monotonic() - start < 0.3 + 0.5
+    assert caught.value.limit == 2 * SIZE_OF_100_BYTE_VALUE
+    assert caught.value.requested == SIZE_OF_100_BYTE_VALUE
+    assert len(parent.calls) == 2
+    assert producer.buffered_bytes == 2 * SIZE_OF_100_BYTE_VALUE
+
+
+def test_record_larger_than_buffer_memory_fails_at_once(parent: ParentSend) -> None:
+    producer = make_producer(buffer_memory=1000, max_block_ms=10_000)
+    try:
+        start = time.monotonic()
+        with pytest.raises(MessageSizeTooLargeError, match="larger than buffer_memory=1,000 bytes"):
+            producer.send("t", b"v" * 1000)
+        assert time.monotonic() - start < 0.1
+        assert parent.calls == []
+        assert producer.buffered_bytes == 0
+    finally:
+        producer.close(timeout=0)
+
+
+def test_send_from_the_sender_thread_never_waits(producer: BoundedProducer, parent: ParentSend) -> None:
+    producer.config["max_block_ms"] = 10_000
+    producer.send("t", b"v" * 100)
+    producer.send("t", b"v" * 100)
+    outcome: list[BaseException] = []
+    real_sender = producer._sender
+
+    def from_callback() -> None:
+        try:
+            producer.send("t", b"v" * 100)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    stand_in_sender = threading.Thread(target=from_callback)
+    producer._sender = stand_in_sender
+    try:
+        start = time.monotonic()
+        stand_in_sender.start()
+        stand_in_sender.join(5)
+        assert time.monotonic() - start < 0.5
+    finally:
+        producer._sender = real_sender
+    assert len(outcome) == 1 and isinstance(outcome[0], BufferExhaustedError)
+
+
+def test_rejected_record_gives_its_bytes_back(producer: BoundedProducer) -> None:
+    with pytest.raises(ValueError, match="Need at least one: key or value"):
+        producer.send("t", value=None, key=None)
+    assert producer.buffered_bytes == 0
+
+
+def test_metadata_timeout_gives_its_bytes_back(producer: BoundedProducer) -> None:
+    with pytest.raises(KafkaTimeoutError, match="metadata"):
+        producer.send("t", b"v" * 100)
+    assert producer.buffered_bytes == 0
+    assert producer.peak_buffered_bytes == SIZE_OF_100_BYTE_VALUE
+
+
+class Upper(Serializer):
+    closed = False
+
+    def serialize(self, topic, headers, data):
+        return data.upper().encode()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_serializers_run_before_measuring(parent: ParentSend) -> None:
+    value_serializer = Upper()
+    producer = make_producer(key_serializer=str.encode, value_serializer=value_serializer)
+    producer.send("t", "v" * 100, key="k", headers=[("h", b"vv")])
+    assert parent.calls == [{"topic": "t", "key": b"k", "value": b"V" * 100, "headers": [("h", b"vv")]}]
+    # 61 + 21 + key (1 + 1) + value (2 + 100) + header count 1 + header ("h": 1 + 1, b"vv": 1 + 2)
+    assert producer.buffered_bytes == 61 + 21 + 2 + 102 + 1 + 5
+    producer.close(timeout=0)
+    assert value_serializer.closed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"headers": [("h", "not bytes")]}, "headers must be a list of"),
+        ({"headers": ("h", b"v")}, "headers must be a list of"),
+        ({"value": 42}, "serialized value must be bytes or None, got int"),
+    ],
+)
+def test_bad_input_is_refused_clearly(producer: BoundedProducer, kwargs: dict, message: str) -> None:
+    kwargs.setdefault("value", b"v")
+    with pytest.raises(TypeError, match=message):
+        producer.send("t", **kwargs)
+    assert producer.buffered_bytes == 0
+
+
+def test_unusable_serializer_is_refused() -> None:
+    with pytest.raises(TypeError, match="value_serializer must be a kafka.serializer.Serializer"):
+        make_producer(value_serializer="utf-8")
+
+
+def test_many_threads_stay_within_the_bound_and_every_record_completes(parent: ParentSend) -> None:
+    limit = 5 * SIZE_OF_100_BYTE_VALUE
+    producer = make_producer(buffer_memory=limit, max_block_ms=5000)
+    futures: list[FutureRecordMetadata] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    over: list[int] = []
+
+    def acknowledger() -> None:
+        done = 0
+        while not stop.is_set() or done < len(parent.produced):
+            if done < len(parent.produced):
+                if producer.buffered_bytes > limit:
+                    over.append(producer.buffered_bytes)
+                (parent.acknowledge if done % 3 else parent.fail)(done)
+                done += 1
+            else:
+                time.sleep(0.001)
+
+    def sender() -> None:
+        for _ in range(50):
+            future = producer.send("t", b"v" * 100)
+            with lock:
+                futures.append(future)
+
+    acking = threading.Thread(target=acknowledger)
+    acking.start()
+    senders = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(10)
+    stop.set()
+    acking.join(10)
+    producer.close(timeout=0)
+    assert over == []
+    assert len(futures) == 200 and all(f.is_done for f in futures)
+    assert sum(f.succeeded() for f in futures) + sum(f.failed() for f in futures) == 200
+    assert producer.buffered_bytes == 0
+    assert 0 < producer.peak_buffered_bytes <= limit
