@@ -1,0 +1,216 @@
+"""kafka-python adapter: names, protocols, wire metadata, decoding members, the leader's job."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from kafka.coordinator.assignors.abstract import AbstractPartitionAssignor
+from kafka.coordinator.assignors.abstract import RebalanceProtocol as KRP
+from kafka.protocol.consumer.metadata import (
+    ConsumerProtocolAssignment,
+    ConsumerProtocolSubscription,
+)
+from kafka.structs import TopicPartition as KTP
+
+import strategies
+from strategies import RebalanceProtocol, TopicPartition
+from strategies.codec import decode_sticky, encode_sticky
+from strategies.kafka_python import (
+    CooperativeStickyPartitionAssignor,
+    KafkaPythonAssignor,
+    RangePartitionAssignor,
+    RoundRobinPartitionAssignor,
+    StickyPartitionAssignor,
+)
+
+Sub = ConsumerProtocolSubscription
+
+
+@dataclass
+class FakeMember:
+    member_id: str
+    metadata: Any
+    group_instance_id: str | None = None
+
+
+@dataclass
+class FakeBroker:
+    node_id: int
+    rack: str | None
+
+
+@dataclass
+class FakePartition:
+    replica_nodes: list[int]
+
+
+@dataclass
+class FakeCluster:
+    counts: dict[str, int]
+    broker_racks: dict[int, str] = field(default_factory=dict)
+    replicas: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        n = self.counts.get(topic)
+        return None if n is None else set(range(n))
+
+    def brokers(self) -> list[FakeBroker]:
+        return [FakeBroker(n, r) for n, r in self.broker_racks.items()]
+
+    @property
+    def _partitions(self) -> dict[str, dict[int, FakePartition]]:
+        return {t: {p: FakePartition(self.replicas.get((t, p), [])) for p in range(n)}
+                for t, n in self.counts.items()}
+
+
+def sub(topics: list[str], **kw: Any) -> Any:
+    """A subscription as the leader sees it: encoded by the member, decoded by kafka-python."""
+    kw.setdefault("user_data", None)
+    return Sub.decode(Sub(version=3, topics=topics, **kw).encode())
+
+
+def partitions(assignment: ConsumerProtocolAssignment) -> list[tuple[str, int]]:
+    decoded = ConsumerProtocolAssignment.decode(assignment.encode())
+    return sorted((tp.topic, tp.partition) for tp in decoded.partitions())
+
+
+@pytest.mark.parametrize("cls,name,protocols", [
+    (RangePartitionAssignor, "range", [KRP.EAGER]),
+    (RoundRobinPartitionAssignor, "roundrobin", [KRP.EAGER]),
+    (StickyPartitionAssignor, "sticky", [KRP.EAGER]),
+    (CooperativeStickyPartitionAssignor, "cooperative-sticky", [KRP.COOPERATIVE, KRP.EAGER]),
+])
+def test_classes_have_kafka_names_and_protocols(cls: type, name: str, protocols: list) -> None:
+    a = cls()
+    assert isinstance(a, AbstractPartitionAssignor)
+    assert a.name == name and a.supported_protocols() == protocols
+
+
+def test_every_registered_name_wraps() -> None:
+    for name in strategies.names():
+        assert KafkaPythonAssignor(name).name == name
+
+
+def test_unsupported_explicit_protocol_is_refused() -> None:
+    with pytest.raises(ValueError, match="range does not support the COOPERATIVE"):
+        KafkaPythonAssignor("range", protocol=RebalanceProtocol.COOPERATIVE)
+
+
+def test_upgrade_list_shares_eager_with_kafka_pythons_range() -> None:
+    from kafka.coordinator.assignors.range import RangePartitionAssignor as KafkaRange
+
+    common = set(CooperativeStickyPartitionAssignor().supported_protocols()) & set(
+        KafkaRange().supported_protocols())
+    assert common == {KRP.EAGER}
+
+
+def test_metadata_after_assignment_carries_user_data_generation_rack() -> None:
+    a = StickyPartitionAssignor(rack="r1")
+    wire = ConsumerProtocolAssignment(0, [("t", [1, 0])], b"").encode()
+    a.on_assignment(ConsumerProtocolAssignment.decode(wire), 7)
+    meta = Sub.decode(a.metadata({"t", "u"}).encode())
+    assert meta.topics == ["t", "u"] and meta.rack_id == "r1" and meta.generation_id == 7
+    data = decode_sticky(meta.user_data)
+    assert (sorted(data.partitions), data.generation) == ([("t", 0), ("t", 1)], 7)
+    assert meta.owned_partitions == []  # EAGER: a member owns nothing when it joins
+
+
+class FakeSubscriptionState:
+    def __init__(self, owned: set[KTP]) -> None:
+        self.owned = owned
+
+    def assigned_partitions(self) -> set[KTP]:
+        return self.owned
+
+
+class FakeCoordinator:
+    """Mimics how kafka-python's coordinator calls ``metadata()`` from ``group_protocols()``."""
+
+    def __init__(self, assignor: Any, protocol: KRP, owned: set[KTP]) -> None:
+        self._assignors = {assignor.name: assignor}
+        self._rebalance_protocol = protocol
+        self._subscription = FakeSubscriptionState(owned)
+
+    def group_protocols(self) -> list[tuple[str, Any]]:
+        return [(n, a.metadata({"t"})) for n, a in self._assignors.items()]
+
+
+def owned_in(meta: Any) -> list[tuple[str, int]]:
+    decoded = Sub.decode(meta.encode())
+    return sorted((tp.topic, p) for tp in decoded.owned_partitions for p in tp.partitions)
+
+
+def test_cooperative_consumer_sends_the_partitions_it_really_owns() -> None:
+    a = CooperativeStickyPartitionAssignor()
+    coord = FakeCoordinator(a, KRP.COOPERATIVE, {KTP("t", 2), KTP("t", 0)})
+    [(_, meta)] = coord.group_protocols()
+    assert owned_in(meta) == [("t", 0), ("t", 2)]
+
+
+def test_cooperative_sticky_run_eager_sends_no_owned_partitions() -> None:
+    a = CooperativeStickyPartitionAssignor()
+    coord = FakeCoordinator(a, KRP.EAGER, {KTP("t", 2)})
+    [(_, meta)] = coord.group_protocols()
+    assert owned_in(meta) == []
+
+
+def test_leader_decodes_members_and_matches_the_core() -> None:
+    members = [
+        FakeMember("d2", sub(["t"])),
+        FakeMember("s1", sub(["t"]), group_instance_id="i1"),
+        FakeMember("d1", sub(["t"])),
+        FakeMember("s0", sub(["t"]), group_instance_id="i0"),
+    ]
+    out = RangePartitionAssignor().assign(FakeCluster({"t": 4}), members)
+    assert {m: partitions(a) for m, a in out.items()} == {
+        "s0": [("t", 0)], "s1": [("t", 1)], "d1": [("t", 2)], "d2": [("t", 3)]}
+
+
+def test_leader_handles_different_subscriptions_in_roundrobin() -> None:
+    members = [FakeMember("a", sub(["x"])), FakeMember("b", sub(["y"]))]
+    out = RoundRobinPartitionAssignor().assign(FakeCluster({"x": 2, "y": 1}), members)
+    assert partitions(out["a"]) == [("x", 0), ("x", 1)] and partitions(out["b"]) == [("y", 0)]
+
+
+def test_leader_reads_owned_partitions_and_generation_for_cooperative() -> None:
+    TP = Sub.TopicPartition
+    members = [
+        FakeMember("A", sub(["t"], owned_partitions=[TP(topic="t", partitions=[0, 1, 2, 3])],
+                            generation_id=3)),
+        FakeMember("B", sub(["t"], generation_id=-1)),
+    ]
+    out = CooperativeStickyPartitionAssignor().assign(FakeCluster({"t": 4}), members)
+    assert len(partitions(out["A"])) == 2 and partitions(out["B"]) == []
+
+
+def test_leader_reads_java_sticky_user_data() -> None:
+    members = [
+        FakeMember("A", sub(["t"], user_data=encode_sticky([TopicPartition("t", 3)], 5))),
+        FakeMember("B", sub(["t"])),
+    ]
+    out = StickyPartitionAssignor().assign(FakeCluster({"t": 2 + 2}), members)
+    assert ("t", 3) in partitions(out["A"])
+
+
+def test_leader_survives_duplicates_unknown_topics_and_corrupt_data(caplog) -> None:
+    members = [
+        FakeMember("A", sub(["t", "ghost"], user_data=b"\x00\x00\x00\x07zz")),
+        FakeMember("A", sub(["t"])),
+        FakeMember("B", sub(["t"])),
+    ]
+    with caplog.at_level(logging.WARNING, logger="strategies"):
+        out = StickyPartitionAssignor().assign(FakeCluster({"t": 2}), members)
+    assert "duplicate member id 'A'" in caplog.text
+    assert "ghost" in caplog.text and "ignoring user data" in caplog.text
+    assert sorted(partitions(out["A"]) + partitions(out["B"])) == [("t", 0), ("t", 1)]
+
+
+def test_leader_uses_replica_racks_reported_by_brokers() -> None:
+    cluster = FakeCluster({"t": 2}, broker_racks={1: "r1", 2: "r2"},
+                          replicas={("t", 0): [2], ("t", 1): [1]})
+    members = [FakeMember("a", sub(["t"], rack_id="r1")), FakeMember("b", sub(["t"], rack_id="r2"))]
+    out = RangePartitionAssignor().assign(cluster, members)
+    assert partitions(out["a"]) == [("t", 1)] and partitions(out["b"]) == [("t", 0)]
