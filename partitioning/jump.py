@@ -19,7 +19,7 @@ from partitioning.sticky import DEFAULT_BATCH_SIZE
 
 def jump_index(key: bytes, count: int) -> int:
     """Jump-consistent bucket of ``key`` among ``count`` partitions."""
-    return jump(mmh3.hash64(key, 0, False)[0], count)
+    return jump(mmh3.hash64(key, 0, True, False)[0], count)
 
 
 class JumpPartitioner(KeyedStickyPartitioner):

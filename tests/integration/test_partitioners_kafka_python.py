@@ -1,0 +1,166 @@
+"""Every partitioner plugged into a real KafkaProducer: records are read back from the
+partition it predicted, none is lost, and sticky/round-robin behave on the live send path."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+
+import mmh3
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.partitioner.default import murmur2 as kafka_python_murmur2
+
+import partitioning
+from partitioning.hashing import jump_pure
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 6
+
+
+def fnv1a_reference(data: bytes) -> int:
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h if h < 0x80000000 else 0x100000000 - h
+
+
+def java(data: bytes) -> int:
+    return (kafka_python_murmur2(data) & 0x7FFFFFFF) % PARTITIONS
+
+
+# Independent predictions of the keyed mapping (not computed by the code under test).
+PREDICT = {
+    "murmur2": java,
+    "murmur2_random": java,
+    "default": java,
+    "consistent": lambda k: zlib.crc32(k) % PARTITIONS,
+    "consistent_random": lambda k: zlib.crc32(k) % PARTITIONS,
+    "fnv1a": lambda k: fnv1a_reference(k) % PARTITIONS,
+    "fnv1a_random": lambda k: fnv1a_reference(k) % PARTITIONS,
+    "murmur3": lambda k: mmh3.hash(k, 0, signed=False) % PARTITIONS,
+    "jump": lambda k: jump_pure(mmh3.hash64(k, 0, signed=False)[0], PARTITIONS),
+}
+KEYLESS_ONLY = ["random", "round_robin", "uniform_sticky"]
+
+
+def read_back(bootstrap: str, topic: str, expected: int) -> dict[bytes, tuple[int, bytes | None]]:
+    """value -> (partition, key) of every record of ``topic``."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    seen: dict[bytes, tuple[int, bytes | None]] = {}
+    try:
+        for _ in range(100):
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                for r in records:
+                    seen[r.value] = (tp.partition, r.key)
+            if len(seen) >= expected:
+                break
+    finally:
+        consumer.close()
+    return seen
+
+
+def send_all(producer: KafkaProducer, topic: str, records: list[tuple[bytes | None, bytes]]):
+    futures = [producer.send(topic, key=k, value=v) for k, v in records]
+    producer.flush()
+    return [f.get(timeout=30).partition for f in futures]
+
+
+@pytest.mark.parametrize("name", sorted(PREDICT) + KEYLESS_ONLY)
+def test_records_land_on_the_partition_the_partitioner_chose(
+    name: str, kafka_bootstrap: str, make_topic
+) -> None:
+    topic = make_topic(PARTITIONS)
+    keyed = name in PREDICT
+    records = [(f"key-{i % 40}".encode() if keyed and i % 5 else None, f"v{i}".encode()) for i in range(300)]
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create(name), linger_ms=5
+    )
+    try:
+        chosen = send_all(producer, topic, records)
+    finally:
+        producer.close()
+    for (key, _), partition in zip(records, chosen, strict=True):
+        if key is not None:
+            assert partition == PREDICT[name](key), f"{name}: key {key!r}"
+    landed = read_back(kafka_bootstrap, topic, len(records))
+    assert len(landed) == len(records), "records lost"
+    for (key, value), partition in zip(records, chosen, strict=True):
+        assert landed[value] == (partition, key)
+
+
+def test_field_partitioner_routes_json_records_by_field(kafka_bootstrap: str, make_topic) -> None:
+    topic = make_topic(PARTITIONS)
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        partitioner=partitioning.create("field", field="user"),
+        value_serializer=lambda v: json.dumps(v).encode(),
+    )
+    records = [{"user": f"u{i % 17}", "n": i} for i in range(120)]
+    try:
+        futures = [producer.send(topic, value=r) for r in records]
+        producer.flush()
+        chosen = [f.get(timeout=30).partition for f in futures]
+    finally:
+        producer.close()
+    assert chosen == [java(r["user"].encode()) for r in records]
+    landed = read_back(kafka_bootstrap, topic, len(records))
+    for r, partition in zip(records, chosen, strict=True):
+        assert landed[json.dumps(r).encode()][0] == partition
+
+
+def test_missing_field_fails_the_send_and_routes_nothing(kafka_bootstrap: str, make_topic) -> None:
+    topic = make_topic(PARTITIONS)
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        partitioner=partitioning.create("field", field="user"),
+        value_serializer=lambda v: json.dumps(v).encode(),
+    )
+    try:
+        with pytest.raises(partitioning.PartitioningError, match="value field 'user'"):
+            producer.send(topic, value={"other": 1})
+        producer.send(topic, value={"user": "ok"}).get(timeout=30)
+    finally:
+        producer.close()
+    assert len(read_back(kafka_bootstrap, topic, 1)) == 1
+
+
+def test_uniform_sticky_switches_only_after_batch_size_on_a_live_producer(
+    kafka_bootstrap: str, make_topic
+) -> None:
+    topic = make_topic(PARTITIONS)
+    batch_size = 4096
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        partitioner=partitioning.create("uniform_sticky", batch_size=batch_size),
+        batch_size=batch_size,
+        linger_ms=0,
+    )
+    records = [(None, (f"{i:05d}" + "x" * 95).encode()) for i in range(400)]
+    try:
+        chosen = [producer.send(topic, value=v).get(timeout=30).partition for _, v in records]
+    finally:
+        producer.close()
+    changes = sum(a != b for a, b in zip(chosen, chosen[1:], strict=False))
+    total = sum(len(v) for _, v in records)
+    assert changes <= total // batch_size  # kafka-python's own sticky would switch per batch
+    assert len(read_back(kafka_bootstrap, topic, len(records))) == len(records)
+
+
+def test_round_robin_is_even_on_a_live_producer(kafka_bootstrap: str, make_topic) -> None:
+    topic = make_topic(PARTITIONS)
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create("round_robin")
+    )
+    try:
+        chosen = send_all(producer, topic, [(None, f"v{i}".encode()) for i in range(123)])
+    finally:
+        producer.close()
+    counts = Counter(chosen)
+    assert set(counts) == set(range(PARTITIONS))
+    assert max(counts.values()) - min(counts.values()) <= 1
