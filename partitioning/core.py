@@ -75,6 +75,12 @@ class PartitionView:
             self._load, self._load_fn = self._load_fn(), None
         return self._load
 
+    def usable(self, partition: int) -> bool:
+        """May keyless records go to ``partition``? Yes if its leader is known, or if no
+        partition's leader is known (then every partition is as good as another)."""
+        available = self.available
+        return partition in available if available else partition in self.all
+
     def available_or_all(self) -> tuple[int, ...]:
         """Available partitions, or all of them when none is available (never empty)."""
         return self.available or self.all

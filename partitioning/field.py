@@ -10,8 +10,9 @@ and the 4-byte schema id to the serialized key, so hashing the serialized key mo
 another partition when its schema id changes; ``source="key"`` with a field of the logical key
 hashes the field only.
 
-Where the field comes from: the unserialized record (what the adapter passes through
-``partition_record``); when only bytes are available, the serialized value/key decoded as JSON.
+Where a field path is looked up: the unserialized record (what the adapter passes through
+``partition_record``), decoded as JSON when it is bytes. A callable extractor receives the
+unserialized ``(key, value)`` as they are.
 A missing field raises :class:`~partitioning.core.PartitioningError` naming it, unless
 ``on_missing="key"``, which falls back to the ``hash`` of the serialized key (and still raises
 when the record has no key) -- a record is never silently misrouted.
@@ -70,7 +71,7 @@ class FieldPartitioner:
             if not field or any(not p for p in field.split(".")):
                 raise ValueError(f"field must be a non-empty dotted path, got {field!r}")
             path = tuple(field.split("."))
-            self._extract: Extractor = lambda k, v: _lookup(k if source == "key" else v, path)
+            self._extract: Extractor = lambda k, v: _lookup(_decoded(k if source == "key" else v), path)
             self._label = f"{source} field {field!r}"
         elif callable(field):
             self._extract = field
@@ -97,13 +98,12 @@ class FieldPartitioner:
         view: PartitionView,
     ) -> int:
         """Route using the unserialized record (preferred by adapters)."""
-        if isinstance(record_key, bytes | bytearray) or isinstance(record_value, bytes | bytearray):
-            record_key, record_value = _decoded(record_key), _decoded(record_value)
         return self._route(self._extract(record_key, record_value), key, view)
 
     def partition(self, key: bytes | None, value: bytes | None, view: PartitionView) -> int:
-        """Route using serialized bytes only: the field is read from JSON."""
-        return self._route(self._extract(_decoded(key), _decoded(value)), key, view)
+        """Route using serialized bytes only: a field path is read from JSON; a callable
+        extractor receives the bytes."""
+        return self._route(self._extract(key, value), key, view)
 
 
 def _decoded(data: Any) -> Any:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kafka.partitioner.abc import Partitioner as KafkaPartitioner
+from kafka.structs import TopicPartition
 
 from partitioning import registry
 from partitioning.core import PartitioningError, PartitionView, new_batch_hook
@@ -46,6 +47,32 @@ def accumulator_load(producer: Any) -> LoadSource:
     return load
 
 
+class ClusterView(PartitionView):
+    """A :class:`PartitionView` that reads availability and load from kafka-python on each use.
+
+    Immutable, so one instance per topic is shared by every call while the topic's partitions
+    stay the same.
+    """
+
+    __slots__ = ("_cluster", "_load_source")
+
+    def __init__(self, topic: str, all: tuple[int, ...], cluster: Any, load: LoadSource | None) -> None:
+        self.topic, self.all, self._cluster, self._load_source = topic, all, cluster, load
+        self._available = self._available_fn = self._load = self._load_fn = None
+
+    @property
+    def available(self) -> tuple[int, ...]:
+        return tuple(sorted(self._cluster.available_partitions_for_topic(self.topic) or ()))
+
+    @property
+    def load(self) -> Mapping[int, int] | None:
+        return None if self._load_source is None else self._load_source(self.topic)
+
+    def usable(self, partition: int) -> bool:
+        leader = self._cluster.leader_for_partition(TopicPartition(self.topic, partition))
+        return (leader is not None and leader != -1) or super().usable(partition)
+
+
 class KafkaPythonPartitioner(KafkaPartitioner):
     """Wraps a core partitioner for ``KafkaProducer(partitioner=...)``; ``.core`` is the wrapped one."""
 
@@ -55,24 +82,27 @@ class KafkaPythonPartitioner(KafkaPartitioner):
         self.core = core
         self._by_record = callable(getattr(core, "partition_record", None))
         self._load: LoadSource | None = None
+        self._views: dict[str, tuple[set[int], Any, ClusterView]] = {}
 
     def attach(self, producer: Any) -> KafkaPythonPartitioner:
         """Give adaptive partitioners the producer's queued batches as their load view."""
         self._load = accumulator_load(producer)
+        self._views.clear()
         return self
 
     def view(self, topic: str, cluster: Any) -> PartitionView:
         """The core's view of ``topic`` in ``cluster``; raises for unknown or empty topics."""
         partitions = cluster.partitions_for_topic(topic)
+        cached = self._views.get(topic)
+        if cached is not None and cached[1] is cluster and cached[0] == partitions:
+            return cached[2]
         if partitions is None:
             raise PartitioningError(f"topic {topic!r} not found in cluster metadata")
-        load = self._load
-        return PartitionView(
-            topic,
-            sorted(partitions),
-            lambda: cluster.available_partitions_for_topic(topic) or (),
-            (lambda: load(topic)) if load is not None else None,
-        )
+        if not partitions:
+            raise PartitioningError(f"topic {topic!r} has no partitions")
+        view = ClusterView(topic, tuple(sorted(partitions)), cluster, self._load)
+        self._views[topic] = (partitions, cluster, view)
+        return view
 
     def partition(
         self,

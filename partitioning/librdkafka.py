@@ -82,7 +82,7 @@ class LibrdkafkaPartitioner:
         now = time.monotonic()
         with self._lock:
             current = self._sticky.get(view.topic)
-            if current is not None and now < current[1] and current[0] in view.available_or_all():
+            if current is not None and now < current[1] and view.usable(current[0]):
                 return current[0]
             partition = self._random(view)
             self._sticky[view.topic] = (partition, now + self._linger_s)

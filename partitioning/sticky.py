@@ -75,7 +75,7 @@ class StickyState:
         """Route one keyless record of ``size`` bytes."""
         with self._lock:
             st = self._state.get(view.topic)
-            if st is None or st[1] >= 2 * self.batch_size or st[0] not in view.available_or_all():
+            if st is None or st[1] >= 2 * self.batch_size or not view.usable(st[0]):
                 st = self._state[view.topic] = [self._next(view), 0, 0]
             st[1] += size
             st[2] = size

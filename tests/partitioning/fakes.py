@@ -23,3 +23,9 @@ class FakeCluster:
         if parts is None:
             return None
         return parts - self.unavailable.get(topic, set())
+
+    def leader_for_partition(self, tp) -> int | None:
+        parts = self.partitions_for_topic(tp.topic)
+        if parts is None or tp.partition not in parts:
+            return None
+        return -1 if tp.partition in self.unavailable.get(tp.topic, set()) else 0
