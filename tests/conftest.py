@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,17 @@ class BrokerHandle:
         return bool(self.cluster and self.cluster.dead_nodes())
 
 
+def _recorded_cluster() -> LocalCluster | None:
+    """The local cluster that ``kpart broker start --dir $KPART_STATE_DIR`` recorded, if any."""
+    state = os.environ.get("KPART_STATE_DIR")
+    if not state:
+        return None
+    try:
+        return LocalCluster.load(Path(state))
+    except BrokerError:
+        return None
+
+
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"no Kafka broker for integration tests: {reason}", pytrace=False)
@@ -53,7 +65,7 @@ def _unavailable(reason: str) -> None:
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerHandle]:
     """A running Kafka broker for the whole test session."""
     if os.environ.get("KAFKA_BOOTSTRAP"):
-        yield BrokerHandle(os.environ["KAFKA_BOOTSTRAP"])
+        yield BrokerHandle(os.environ["KAFKA_BOOTSTRAP"], _recorded_cluster())
         return
     if _docker_answers():
         from testcontainers.kafka import KafkaContainer
@@ -100,3 +112,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if isinstance(handle, BrokerHandle):
             report.sections.append(("kafka broker log (tail)", handle.log_tail()))
     return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: nothing may hide a missing broker or dependency."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; in CI every test must run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,83 @@
+"""A consumer in a group that prints its assignment on every rebalance and the records it reads.
+
+    python examples/partition_consumer.py --bootstrap 127.0.0.1:9092 --strategy range --name c1
+
+Run several at once (same ``--group``) and stop one to watch its partitions move to the others.
+Every rebalance prints ``<name> assigned [p, ...]`` (and ``<name> revoked [...]`` before it);
+every record prints ``<name> read partition=P offset=O key=K``. The consumer exits after
+``--idle-exit`` seconds without records or assignment changes (0 = run until interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer
+
+import strategies
+from strategies.kafka_python import KafkaPythonAssignor
+
+
+class PrintingListener(ConsumerRebalanceListener):
+    """Prints each assignment change and remembers when the last one happened."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.last_change = time.monotonic()
+
+    def _show(self, verb: str, partitions) -> None:
+        numbers = sorted(tp.partition for tp in partitions)
+        print(f"{self.name} {verb} {numbers}", flush=True)
+        self.last_change = time.monotonic()
+
+    def on_partitions_revoked(self, revoked) -> None:
+        self._show("revoked", revoked)
+
+    def on_partitions_assigned(self, assigned) -> None:
+        self._show("assigned", assigned)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--topic", default="hello_world")
+    parser.add_argument("--group", default="hello_world_group")
+    parser.add_argument("--strategy", default="range", choices=strategies.names())
+    parser.add_argument("--name", default="consumer", help="label printed on each line")
+    parser.add_argument("--idle-exit", type=float, default=0.0)
+    args = parser.parse_args()
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=args.bootstrap,
+        group_id=args.group,
+        client_id=args.name,
+        auto_offset_reset="earliest",
+        partition_assignment_strategy=[KafkaPythonAssignor(args.strategy)],
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=1_000,
+    )
+    listener = PrintingListener(args.name)
+    consumer.subscribe([args.topic], listener=listener)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            batches = consumer.poll(timeout_ms=500)
+            for records in batches.values():
+                listener.last_change = time.monotonic()
+                for record in records:
+                    key = record.key.decode() if record.key else None
+                    print(
+                        f"{args.name} read partition={record.partition} offset={record.offset} key={key}",
+                        flush=True,
+                    )
+            if args.idle_exit and time.monotonic() - listener.last_change > args.idle_exit:
+                break
+    finally:
+        consumer.close()  # leaves the group at once, so the others rebalance without waiting
+
+
+if __name__ == "__main__":
+    main()
