@@ -1,0 +1,198 @@
+"""Properties of every assignor over random groups, and stateful churn for the sticky ones."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from strategies import (
+    ClusterMetadata,
+    CooperativeStickyAssignor,
+    GroupAssignment,
+    MemberSubscription,
+    TopicPartition,
+    get_assignor,
+    names,
+    rebalance_rounds,
+)
+from tests.strategies.invariants import (
+    assert_balanced,
+    assert_valid,
+    identical,
+    max_retainable,
+    retained,
+)
+
+TOPICS = ["t0", "t1", "t2", "t3"]
+BUILTINS = ["range", "roundrobin", "sticky", "cooperative-sticky"]
+
+clusters = st.fixed_dictionaries({t: st.integers(0, 9) for t in TOPICS}).map(ClusterMetadata)
+
+
+@st.composite
+def groups(draw: st.DrawFn, same_topics: bool = False) -> dict[str, MemberSubscription]:
+    n = draw(st.integers(1, 7))
+    shared = draw(st.sets(st.sampled_from(TOPICS), min_size=1))
+    out = {}
+    for i in range(n):
+        topics = shared if same_topics else draw(st.sets(st.sampled_from(TOPICS), min_size=1))
+        static = draw(st.booleans())
+        mid = f"m{draw(st.integers(0, 99)):02d}-{i}"
+        out[mid] = MemberSubscription(mid, topics, group_instance_id=f"i{i}" if static else None)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups(), clusters, st.sampled_from(BUILTINS))
+def test_every_subscribed_partition_owned_exactly_once(group, cluster, name) -> None:
+    assert_valid(group, cluster, get_assignor(name).assign(group, cluster))
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups(same_topics=True), clusters, st.sampled_from(["roundrobin", "sticky",
+                                                             "cooperative-sticky"]))
+def test_counts_within_one_with_identical_subscriptions(group, cluster, name) -> None:
+    counts = get_assignor(name).assign(group, cluster).counts().values()
+    assert max(counts) - min(counts) <= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups(), clusters, st.sampled_from(["sticky", "cooperative-sticky"]))
+def test_no_member_could_take_from_one_with_two_more(group, cluster, name) -> None:
+    assert_balanced(group, get_assignor(name).assign(group, cluster))
+
+
+@settings(max_examples=100, deadline=None)
+@given(groups(), clusters, st.sampled_from(BUILTINS))
+def test_same_input_same_output_whatever_the_member_order(group, cluster, name) -> None:
+    a = get_assignor(name).assign(group, cluster)
+    b = get_assignor(name).assign(dict(reversed(list(group.items()))), cluster)
+    assert dict(a.owned) == dict(b.owned)
+
+
+def test_registry_covers_the_builtins() -> None:
+    assert set(BUILTINS) <= set(names())
+
+
+class Churn(RuleBasedStateMachine):
+    """Random churn; after every event the group rebalances and the guarantees are checked."""
+
+    assignor_name = "sticky"
+
+    @initialize(counts=st.fixed_dictionaries({t: st.integers(1, 8) for t in TOPICS}))
+    def start(self, counts: dict[str, int]) -> None:
+        self.assignor = get_assignor(self.assignor_name)
+        self.counts = dict(counts)
+        self.group: dict[str, MemberSubscription] = {}
+        self.owned: dict[str, set[TopicPartition]] = {}
+        self.generation = 0
+        self.next_id = 0
+        self.last: GroupAssignment | None = None
+
+    @property
+    def cluster(self) -> ClusterMetadata:
+        return ClusterMetadata(self.counts)
+
+    def rebalance(self) -> None:
+        """One rebalance: members report what they own; the assignor (all rounds) decides."""
+        self.generation += 1
+        subs = {m: replace(s, owned_partitions=tuple(sorted(self.owned.get(m, ()))),
+                           generation=self.generation - 1,
+                           user_data=self.assignor.encode_user_data(
+                               sorted(self.owned.get(m, ())), self.generation - 1))
+                for m, s in self.group.items()}
+        previous = {m: set(v) for m, v in self.owned.items() if m in subs}
+        if isinstance(self.assignor, CooperativeStickyAssignor):
+            rounds = rebalance_rounds(self.assignor, subs, self.cluster, self.generation)
+            assert len(rounds) <= 2, "cooperative rebalance must settle within two rounds"
+            holding = {m: {tp for tp in s.owned_partitions
+                           if self.cluster.has_partition(tp)} for m, s in subs.items()}
+            for a in rounds:
+                assert_valid(subs, self.cluster, a, complete=False)
+                for m, tps in a.owned.items():
+                    for tp in tps:
+                        other = [o for o, h in holding.items() if o != m and tp in h]
+                        assert not other, f"{tp} handed to {m} while {other} still hold it"
+                holding = {m: set(tps) for m, tps in a.owned.items()}
+            final = rounds[-1]
+        else:
+            final = self.assignor.assign(subs, self.cluster)
+        assert_valid(subs, self.cluster, final)
+        assert_balanced(subs, final)
+        if identical(subs) and subs:
+            assert retained(previous, final) == max_retainable(previous, subs, self.cluster)
+        self.owned = {m: set(tps) for m, tps in final.owned.items()}
+        self.last = final
+
+    @rule(topics=st.sets(st.sampled_from(TOPICS), min_size=1), static=st.booleans())
+    def join(self, topics: set[str], static: bool) -> None:
+        mid = f"m{self.next_id:03d}"
+        self.next_id += 1
+        self.group[mid] = MemberSubscription(mid, topics,
+                                             group_instance_id=f"s{mid}" if static else None)
+        self.rebalance()
+
+    @precondition(lambda self: len(self.group) > 0)
+    @rule(data=st.data())
+    def leave(self, data: st.DataObject) -> None:
+        mid = data.draw(st.sampled_from(sorted(self.group)))
+        del self.group[mid]
+        self.owned.pop(mid, None)
+        self.rebalance()
+
+    @precondition(lambda self: any(s.group_instance_id for s in self.group.values()))
+    @rule(data=st.data())
+    def static_restart(self, data: st.DataObject) -> None:
+        old = data.draw(st.sampled_from(sorted(m for m, s in self.group.items()
+                                              if s.group_instance_id)))
+        new = f"m{self.next_id:03d}"
+        self.next_id += 1
+        self.group[new] = replace(self.group.pop(old), member_id=new)
+        self.owned[new] = self.owned.pop(old, set())
+        self.rebalance()
+
+    @precondition(lambda self: len(self.group) > 0)
+    @rule(data=st.data(), topics=st.sets(st.sampled_from(TOPICS), min_size=1))
+    def change_subscription(self, data: st.DataObject, topics: set[str]) -> None:
+        mid = data.draw(st.sampled_from(sorted(self.group)))
+        self.group[mid] = replace(self.group[mid], topics=frozenset(topics))
+        self.rebalance()
+
+    @rule(topic=st.sampled_from(TOPICS), more=st.integers(1, 4))
+    def expand_partitions(self, topic: str, more: int) -> None:
+        self.counts[topic] = self.counts.get(topic, 0) + more
+        self.rebalance()
+
+    @precondition(lambda self: len(self.counts) > 1)
+    @rule(topic=st.sampled_from(TOPICS))
+    def delete_topic(self, topic: str) -> None:
+        self.counts.pop(topic, None)
+        self.rebalance()
+
+    @rule(topic=st.sampled_from(TOPICS), n=st.integers(1, 6))
+    def create_topic(self, topic: str, n: int) -> None:
+        if topic not in self.counts:
+            self.counts[topic] = n
+            self.rebalance()
+
+    @invariant()
+    def ownership_is_consistent(self) -> None:
+        owners = [tp for tps in self.owned.values() for tp in tps]
+        assert len(owners) == len(set(owners))
+
+
+class StickyChurn(Churn):
+    assignor_name = "sticky"
+
+
+class CooperativeChurn(Churn):
+    assignor_name = "cooperative-sticky"
+
+
+TestStickyChurn = StickyChurn.TestCase
+TestStickyChurn.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+TestCooperativeChurn = CooperativeChurn.TestCase
+TestCooperativeChurn.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
