@@ -137,3 +137,27 @@ def test_cli_starts_and_stops_a_broker_that_clients_can_use(tmp_path: Path) -> N
     assert stopped.returncode == 0
     after = run_kpart("broker", "status", "--dir", str(state))
     assert after.returncode == 1 and "stopped" in after.stdout
+
+
+def test_a_crashed_broker_fails_tests_at_once_with_its_log_tail(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    state = tmp_path / "cluster"
+    (state / "node-1").mkdir(parents=True)
+    (state / "cluster.json").write_text('{"ports": [1], "controller_ports": [2]}')
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    (state / "node-1" / "pid").write_text(gone.stdout.decode().strip())
+    (state / "node-1" / "server.log").write_text("ERROR Exiting Kafka due to fatal exception\n")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    monkeypatch.setenv("KPART_STATE_DIR", str(state))
+    monkeypatch.setenv("PYTHONPATH", str(repo))
+    pytester.makeconftest((repo / "tests" / "conftest.py").read_text())
+    pytester.makepyfile("def test_uses_the_broker(kafka_bootstrap):\n    pass\n")
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=60)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*the Kafka broker is not running; log tail:*", "*Exiting Kafka due to fatal*"]
+    )
