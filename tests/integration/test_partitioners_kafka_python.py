@@ -164,3 +164,37 @@ def test_round_robin_is_even_on_a_live_producer(kafka_bootstrap: str, make_topic
     counts = Counter(chosen)
     assert set(counts) == set(range(PARTITIONS))
     assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_keyed_records_follow_a_partition_count_change_and_none_is_lost(
+    kafka_bootstrap: str, make_topic
+) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewPartitions
+
+    topic = make_topic(3)
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        partitioner=partitioning.create("murmur2"),
+        metadata_max_age_ms=200,
+    )
+    keys = [f"key-{i}".encode() for i in range(60)]
+    try:
+        before = [producer.send(topic, key=k, value=b"a" + k).get(timeout=30).partition for k in keys]
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        try:
+            admin.create_partitions({topic: NewPartitions(total_count=PARTITIONS)})
+        finally:
+            admin.close()
+        for _ in range(100):  # wait until the producer's metadata shows the new partitions
+            if len(producer.partitions_for(topic)) == PARTITIONS:
+                break
+            producer.send(topic, key=b"tick", value=b"tick").get(timeout=30)
+        after = [producer.send(topic, key=k, value=b"b" + k).get(timeout=30).partition for k in keys]
+    finally:
+        producer.close()
+    assert before == [(kafka_python_murmur2(k) & 0x7FFFFFFF) % 3 for k in keys]
+    assert after == [java(k) for k in keys]
+    landed = read_back(kafka_bootstrap, topic, 2 * len(keys))
+    for k, b, a in zip(keys, before, after, strict=True):
+        assert landed[b"a" + k][0] == b and landed[b"b" + k][0] == a

@@ -174,3 +174,23 @@ def test_adapter_is_thread_safe_under_concurrent_sends() -> None:
     for t in threads:
         t.join()
     assert counts == [1600] * 5
+
+
+def test_partition_count_change_mid_stream_follows_the_new_count() -> None:
+    # Java semantics: the keyed mapping uses the partition count known when the record is sent.
+    from kafka.partitioner.default import murmur2
+
+    p = partitioning.create("murmur2")
+    cluster = FakeCluster({"t": 3})
+    keys = [f"k{i}".encode() for i in range(200)]
+    assert [p.partition("t", k, k, None, None, cluster) for k in keys] == [
+        (murmur2(k) & 0x7FFFFFFF) % 3 for k in keys
+    ]
+    cluster.topics_["t"] = 8
+    assert [p.partition("t", k, k, None, None, cluster) for k in keys] == [
+        (murmur2(k) & 0x7FFFFFFF) % 8 for k in keys
+    ]
+    sticky = partitioning.create("uniform_sticky")
+    assert sticky.partition("t", None, None, None, b"v", cluster) in range(8)
+    cluster.topics_["t"] = 2
+    assert sticky.partition("t", None, None, None, b"v", cluster) in range(2)
