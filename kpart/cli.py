@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kpart import __version__
 from kpart.broker import BrokerError, LocalCluster
+from kpart.commands import compare, partitions, simulate
 
 DEFAULT_STATE_DIR = Path(os.environ.get("KPART_STATE_DIR", Path.cwd() / ".kpart" / "cluster"))
 
@@ -72,7 +73,12 @@ def _add_broker(sub: argparse._SubParsersAction) -> None:
         )
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_broker]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_broker,
+    simulate.add,
+    compare.add,
+    partitions.add,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

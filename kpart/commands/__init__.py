@@ -1,0 +1,1 @@
+"""One module per ``kpart`` subcommand; each exposes ``add(subparsers)``."""

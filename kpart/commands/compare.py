@@ -1,0 +1,54 @@
+"""``kpart compare``: one scenario under several strategies, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from kpart.commands._common import add_scenario_args, guarded, scenario_from, strategy_list
+from kpart.simulation import DEFAULT_STRATEGIES, compare, comparison_table, to_csv, to_json
+from kpart.simulation.keys import KeyDistribution
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from(args)
+    results = compare(scenario, args.strategies, progress=not args.no_progress)
+    if args.json:
+        print(to_json(results))
+    elif args.csv:
+        print(to_csv(results), end="")
+    else:
+        events = len(scenario.events)
+        print(f"scenario {scenario.name!r}: {len(scenario.members)} members, {events} events, "
+              f"seed {scenario.seed}"
+              + (f" -- {scenario.description}" if scenario.description else ""))
+        print("totals after the group formed; lower is better except rack locality\n")
+        print(comparison_table(results))
+    if args.plot:
+        from kpart.simulation.plotting import plot_comparison
+
+        keys = None
+        if scenario.producer is not None and results[0].records_per_partition is not None:
+            keys = KeyDistribution(scenario.producer.partitioner, np.array(results[0].records_per_partition))
+        for path in plot_comparison(results, args.plot, keys):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "compare",
+        help="run a scenario under several assignment strategies and compare them (no broker)",
+        description="Simulate one scenario under several strategies and print a side-by-side table. "
+        "With no scenario, runs a built-in default scenario.",
+    )
+    add_scenario_args(parser)
+    parser.add_argument("--strategies", type=strategy_list, default=list(DEFAULT_STRATEGIES),
+                        help="comma-separated strategy names (default: %(default)s); "
+                        "NAME@eager forces the eager protocol")
+    parser.add_argument("--plot", type=Path, metavar="DIR", help="also write PNG charts into DIR")
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.set_defaults(run=guarded(run))

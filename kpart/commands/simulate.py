@@ -1,0 +1,34 @@
+"""``kpart simulate``: one scenario under one strategy, event by event."""
+
+from __future__ import annotations
+
+import argparse
+
+from kpart.commands._common import add_scenario_args, guarded, scenario_from
+from kpart.simulation import compare, events_table, to_csv, to_json
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from(args)
+    [result] = compare(scenario, [args.strategy], progress=not args.no_progress)
+    if args.json:
+        print(to_json([result]))
+    elif args.csv:
+        print(to_csv([result]), end="")
+    else:
+        print(f"scenario {scenario.name!r} under {result.strategy} ({result.protocol} protocol)\n")
+        print(events_table(result))
+    return 0
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "simulate",
+        help="run a scenario under one assignment strategy and show every event (no broker)",
+        description="Simulate one scenario under one strategy; prints a per-event table and totals.",
+    )
+    add_scenario_args(parser)
+    parser.add_argument("--strategy", default="cooperative-sticky",
+                        help="strategy name (default: %(default)s); NAME@eager forces the eager protocol")
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.set_defaults(run=guarded(run))
