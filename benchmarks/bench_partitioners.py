@@ -127,12 +127,19 @@ def bench_batch(n: int, rng: random.Random) -> None:
         print(f"{label:27s} {n / s / 1e6:8.2f} M keys/s   {base_s / s:6.1f}x the baseline")
 
 
+KEYED_NAMES = ["murmur2", "murmur2_random", "consistent_random", "fnv1a_random", "murmur3", "jump"]
+KEYLESS_NAMES = ["uniform_sticky", "murmur2", "round_robin", "consistent_random", "random"]
+
+
 def _throughput(
     bootstrap: str, topic: str, partitioner: object, records: list[tuple[bytes | None, bytes]]
 ) -> tuple[float, float]:
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, partitioner=partitioner, linger_ms=5, acks=1)
+    attach = getattr(partitioner, "attach", None)
+    if attach is not None:
+        attach(producer)  # load view for adaptive partitioners
     try:
         producer.send(topic, key=b"warm-up", value=b"x").get(timeout=30)
         start = time.perf_counter()
@@ -160,15 +167,18 @@ def bench_end_to_end(bootstrap: str, n: int, rounds: int) -> None:
     value = os.urandom(100)
     keyed = [(k, value) for k in make_keys(n, rng)]
     keyless = [(None, value) for _ in range(n)]
+
+    def named(name: str, **options: object) -> Callable[[], object]:
+        return lambda: partitioning.create(name, **options)
+
     cases: list[tuple[str, Callable[[], object], list[tuple[bytes | None, bytes]]]] = [
         ("keyed   DefaultPartitioner", DefaultPartitioner, keyed),
-        ("keyed   murmur2", lambda: partitioning.create("murmur2"), keyed),
-        ("keyed   murmur2_random", lambda: partitioning.create("murmur2_random"), keyed),
-        ("keyed   field(key)", lambda: partitioning.create("field", field=lambda k, v: k), keyed),
+        *[(f"keyed   {name}", named(name), keyed) for name in KEYED_NAMES],
+        ("keyed   field(key)", named("field", field=lambda k, v: k), keyed),
         ("keyless DefaultPartitioner", DefaultPartitioner, keyless),
         ("keyless StickyPartitioner", StickyPartitioner, keyless),
-        ("keyless uniform_sticky", lambda: partitioning.create("uniform_sticky"), keyless),
-        ("keyless murmur2", lambda: partitioning.create("murmur2"), keyless),
+        *[(f"keyless {name}", named(name), keyless) for name in KEYLESS_NAMES],
+        ("keyless uniform_sticky adaptive", named("uniform_sticky", adaptive=True), keyless),
     ]
     results: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in cases}
     for _ in range(rounds):  # interleaved so drift hits every case alike
@@ -181,7 +191,7 @@ def bench_end_to_end(bootstrap: str, n: int, rounds: int) -> None:
         rate = statistics.median(r for r, _ in runs)
         batch = statistics.median(b for _, b in runs)
         base = statistics.median(r for r, _ in results[baselines[label.split()[0]]])
-        print(f"{label:28s} {rate:10,.0f} rec/s   avg batch {batch:8,.0f} B   "
+        print(f"{label:32s} {rate:10,.0f} rec/s   avg batch {batch:8,.0f} B   "
               f"{(rate / base - 1) * 100:+6.1f} % vs default")  # fmt: skip
 
 
@@ -189,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1_000_000, help="keys for batch hashing")
     parser.add_argument("--bootstrap", help="broker for the end-to-end benchmark (skipped if unset)")
-    parser.add_argument("--records", type=int, default=50_000, help="records per end-to-end run")
+    parser.add_argument("--records", type=int, default=20_000, help="records per end-to-end run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved end-to-end rounds")
     args = parser.parse_args(argv)
     rng = random.Random(42)

@@ -198,3 +198,24 @@ def test_keyed_records_follow_a_partition_count_change_and_none_is_lost(
     landed = read_back(kafka_bootstrap, topic, 2 * len(keys))
     for k, b, a in zip(keys, before, after, strict=True):
         assert landed[b"a" + k][0] == b and landed[b"b" + k][0] == a
+
+
+def test_adaptive_sticky_reads_queue_sizes_from_a_live_producer(kafka_bootstrap: str, make_topic) -> None:
+    from partitioning.kafka_python import accumulator_load
+
+    topic = make_topic(PARTITIONS)
+    p = partitioning.create("uniform_sticky", adaptive=True, batch_size=2048)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, partitioner=p, batch_size=2048, linger_ms=50)
+    p.attach(producer)
+    try:
+        futures = [producer.send(topic, value=b"%04d" % i + b"x" * 196) for i in range(300)]
+        queued = accumulator_load(producer)(topic)
+        assert isinstance(queued, dict), "kafka-python no longer exposes its accumulator queues"
+        assert sum(queued.values()) >= 1  # linger_ms holds batches: the view sees them
+        producer.flush()
+        chosen = [f.get(timeout=30).partition for f in futures]
+    finally:
+        producer.close()
+    landed = read_back(kafka_bootstrap, topic, len(chosen))
+    assert len(landed) == len(chosen) == 300
+    assert len(set(chosen)) > 1  # 60 KB over 2 KB batches: it moved on
