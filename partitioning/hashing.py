@@ -171,13 +171,8 @@ def _padded_blocks(keys: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     n = len(keys)
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
     width = (int(lengths.max(initial=0)) // 4 + 2) * 4
-    matrix = np.zeros((n, width), dtype=np.uint8)
-    flat = np.frombuffer(b"".join(keys), dtype=np.uint8)
-    if flat.size:
-        starts = np.cumsum(lengths) - lengths
-        rows = np.repeat(np.arange(n), lengths)
-        cols = np.arange(flat.size) - np.repeat(starts, lengths)
-        matrix[rows, cols] = flat
+    # Fixed-width bytes keep every byte of each key (NULs included) and pad with zeros.
+    matrix = np.array(keys, dtype=f"S{width}").view(np.uint8).reshape(n, width)
     return matrix, lengths
 
 

@@ -14,7 +14,8 @@ number of queued batches per partition from the producer's ``RecordAccumulator``
 ``_batches`` mapping) when an adaptive partitioner picks a new partition; without ``attach``,
 or if that attribute is missing, adaptive partitioners fall back to uniform choice.
 
-Thread-safe: the core partitioners guard their state with locks; the adapter keeps none.
+Thread-safe: the core partitioners guard their state with locks; the adapter only caches
+immutable per-topic views.
 """
 
 from __future__ import annotations
