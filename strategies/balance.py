@@ -22,6 +22,7 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 from strategies.core import ClusterMetadata, TopicPartition
 from strategies.group import PreparedGroup, java_str_key
@@ -40,34 +41,42 @@ def resolve_claims(
     claims of equal generation cancel each other (logged). Claims of partitions that no longer
     exist are dropped with a warning.
     """
+    counts = cluster.partition_counts
+    valid: dict[str, list[TopicPartition]] = {}
+    for m in g.members:
+        parts = claims[m][0] if m in claims else ()
+        if not parts:
+            valid[m] = []
+            continue
+        existing = [tp for tp in parts if 0 <= tp[1] < counts.get(tp[0], 0)]
+        if len(existing) != len(parts):
+            log.warning("%s: member %r claims %d partition(s) that no longer exist; ignored",
+                        assignor, m, len(parts) - len(existing))
+        topics = g.topics[m]
+        valid[m] = sorted({tp for tp in existing if tp[0] in topics})
+    total = sum(len(v) for v in valid.values())
+    if len(set().union(*valid.values())) == total:
+        return valid
+    return _resolve_conflicts(g, valid, {m: claims[m][1] for m in claims}, assignor)
+
+
+def _resolve_conflicts(
+    g: PreparedGroup,
+    valid: dict[str, list[TopicPartition]],
+    generations: Mapping[str, int],
+    assignor: str,
+) -> dict[str, list[TopicPartition]]:
     best: dict[TopicPartition, tuple[int, str]] = {}
     contested: set[TopicPartition] = set()
-    counts = cluster.partition_counts
     for m in g.members:
-        if m not in claims:
-            continue
-        parts, gen = claims[m]
-        topics = g.topics[m]
-        gone = 0
-        for tp in parts:
-            if not 0 <= tp[1] < counts.get(tp[0], 0):
-                gone += 1
-                continue
-            if tp[0] not in topics:
-                continue
+        gen = generations.get(m, -1)
+        for tp in valid[m]:
             prev = best.get(tp)
-            if prev is None:
-                best[tp] = (gen, m)
-            elif prev[1] == m:
-                continue
-            elif gen > prev[0]:
+            if prev is None or gen > prev[0]:
                 best[tp] = (gen, m)
                 contested.discard(tp)
             elif gen == prev[0]:
                 contested.add(tp)
-        if gone:
-            log.warning("%s: member %r claims %d partition(s) that no longer exist; ignored",
-                        assignor, m, gone)
     if contested:
         log.warning("%s: %d partition(s) claimed by several members in the same generation "
                     "(e.g. %s); treated as unowned", assignor, len(contested), min(contested))
@@ -95,9 +104,22 @@ def balance(
     return _general_path(g, cluster, kept, racks)
 
 
-def _all_partitions(topics: Sequence[str], cluster: ClusterMetadata) -> list[TopicPartition]:
+_make = TopicPartition._make
+
+
+def _free_partitions(
+    topics: Sequence[str], cluster: ClusterMetadata, taken: set[TopicPartition]
+) -> list[TopicPartition]:
+    """Partitions of ``topics`` not in ``taken``, topics in the given order, numbers ascending."""
     counts = cluster.partition_counts
-    return [TopicPartition(t, p) for t in topics for p in range(counts[t])]
+    out: list[TopicPartition] = []
+    for t in topics:
+        n = counts[t]
+        if taken:
+            out.extend(map(_make, ((t, p) for p in range(n) if (t, p) not in taken)))
+        else:
+            out.extend(map(_make, zip(repeat(t, n), range(n), strict=True)))
+    return out
 
 
 def _fast_path(
@@ -122,11 +144,7 @@ def _fast_path(
             quota[m] = q + 1
             extra -= 1
     out = {m: kept[m][:quota[m]] for m in members}
-    if any(out.values()):
-        taken = {tp for parts in out.values() for tp in parts}
-        free = [tp for tp in _all_partitions(topics, cluster) if tp not in taken]
-    else:
-        free = _all_partitions(topics, cluster)
+    free = _free_partitions(topics, cluster, set().union(*out.values()))
     deficit = {m: quota[m] - len(out[m]) for m in members}
     if racks is not None:
         free = _rack_first(free, deficit, out, racks, cluster)
@@ -222,34 +240,72 @@ def _general_path(
             fresh[m].setdefault(t, []).append(tp)
             count[m] += 1
 
-    # 2. Move partitions from the most to the least loaded subscriber until balanced.
-    changed = True
-    while changed:
-        changed = False
-        for t in g.all_topics:
-            subs = subscribers[t]
-            if len(subs) < 2:
-                continue
-            while True:
-                taker = min(subs, key=lambda m: (count[m], pos[m]))
-                donor = max(
-                    subs,
-                    key=lambda m, t=t: (
-                        count[m] if (fresh[m].get(t) or sticky[m].get(t)) else -1, -pos[m]),
-                )
-                if count[donor] - count[taker] < 2:
-                    break
-                pool = fresh[donor].get(t) or sticky[donor][t]
-                tp = _pick_for(pool, racks, racks.get(taker) if racks else None, cluster)
-                fresh[taker].setdefault(t, []).append(tp)
-                count[donor] -= 1
-                count[taker] += 1
-                changed = True
+    # 2. Improve along chains: while some member could pass one partition down a chain of
+    #    subscribers to a member owning two or more fewer, do it — first with newly placed
+    #    partitions only (free of cost), then, when none is left, moving kept ones.
+    while True:
+        chain = _improving_chain(members, count, pos, subscribers, (fresh,))
+        if chain is None:
+            chain = _improving_chain(members, count, pos, subscribers, (fresh, sticky))
+        if chain is None:
+            break
+        for src, dst, topic in chain:
+            pool = fresh[src].get(topic) or sticky[src][topic]
+            tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
+            fresh[dst].setdefault(topic, []).append(tp)
+        count[chain[0][0]] -= 1
+        count[chain[-1][1]] += 1
 
     return {
         m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
         for m in members
     }
+
+
+def _improving_chain(
+    members: Sequence[str],
+    count: dict[str, int],
+    pos: dict[str, int],
+    subscribers: Mapping[str, list[str]],
+    holdings: tuple[dict[str, dict[str, list[TopicPartition]]], ...],
+) -> list[tuple[str, str, str]] | None:
+    """A chain of moves taking one partition from a member to one owning two or more fewer.
+
+    Each step ``(src, dst, topic)`` moves one of ``src``'s partitions of ``topic`` (found in
+    ``holdings``) to ``dst``, a subscriber of ``topic``; only the ends change count, and the
+    sum of squared counts strictly drops. ``None`` when no such chain exists — then the counts
+    are optimal for the partitions ``holdings`` allow to move (no improving path exists).
+    """
+    low = min(count.values())
+    for source in sorted(members, key=lambda m: (-count[m], pos[m])):
+        if count[source] - low < 2:
+            return None
+        back: dict[str, tuple[str, str]] = {source: ("", "")}
+        frontier = [source]
+        best: str | None = None
+        while frontier:
+            nxt: list[str] = []
+            for src in frontier:
+                topics = {t for h in holdings for t, ps in h[src].items() if ps}
+                for topic in sorted(topics, key=java_str_key):
+                    for dst in subscribers[topic]:
+                        if dst not in back:
+                            back[dst] = (src, topic)
+                            nxt.append(dst)
+            frontier = nxt
+        for m in back:
+            if count[source] - count[m] >= 2 and (
+                    best is None or (count[m], pos[m]) < (count[best], pos[best])):
+                best = m
+        if best is not None:
+            chain = []
+            node = best
+            while node != source:
+                prev, via = back[node]
+                chain.append((prev, node, via))
+                node = prev
+            return chain[::-1]
+    return None
 
 
 def _pop_least_loaded(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 
 from strategies.balance import Claims, balance, resolve_claims
 from strategies.codec import UserDataError, decode_generation, encode_generation
@@ -79,17 +80,20 @@ def withhold_transfers(
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
     """
-    claimants: dict[TopicPartition, set[str]] = {}
+    first: dict[TopicPartition, str] = {}
+    shared: dict[TopicPartition, set[str]] = {}
     for m, sub in group.items():
         for tp in sub.owned_partitions:
-            if cluster.has_partition(tp):
-                claimants.setdefault(tp, set()).add(m)
-    if not claimants:
+            prev = first.setdefault(tp, m)
+            if prev != m:
+                shared.setdefault(tp, {prev}).add(m)
+    if not first:
         return target
     out: dict[str, list[TopicPartition]] = {}
     for m, parts in target.owned.items():
-        out[m] = [tp for tp in parts if tp not in claimants or m in claimants[tp]]
-    return GroupAssignment.of(out)
+        out[m] = [tp for tp in parts
+                  if first.get(tp, m) == m or (tp in shared and m in shared[tp])]
+    return GroupAssignment(MappingProxyType({m: tuple(v) for m, v in out.items()}))
 
 
 def with_ownership(

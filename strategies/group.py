@@ -44,14 +44,16 @@ def prepare(group: GroupSubscription, cluster: ClusterMetadata) -> PreparedGroup
     counts = cluster.partition_counts
     topics: dict[str, frozenset[str]] = {}
     dropped: set[str] = set()
+    known: dict[frozenset[str], frozenset[str]] = {}
     for member_id, sub in group.items():
         if not isinstance(sub, MemberSubscription):
             raise TypeError(f"subscription of member {member_id!r} is not a MemberSubscription")
         if sub.member_id != member_id:
             log.warning("member key %r differs from its member_id %r; using the key",
                         member_id, sub.member_id)
-        good = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
-        if len(good) != len(sub.topics):
+        good = known.get(sub.topics)
+        if good is None:
+            good = known[sub.topics] = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
             dropped.update(sub.topics - good)
         topics[member_id] = good
     for t in sorted(dropped):
@@ -60,7 +62,7 @@ def prepare(group: GroupSubscription, cluster: ClusterMetadata) -> PreparedGroup
         else:
             log.warning("topic %r is subscribed but unknown to the cluster metadata; skipped", t)
     order = tuple(sorted(group, key=lambda m: java_member_key(m, group[m])))
-    all_topics = tuple(sorted(set().union(*topics.values()) if topics else (), key=java_str_key))
+    all_topics = tuple(sorted(set().union(*known.values()), key=java_str_key))
     return PreparedGroup(order, topics, all_topics)
 
 
