@@ -75,17 +75,19 @@ class Timing:
     """Latencies of the protocols, in seconds.
 
     ``rebalance_round_s``: one classic JoinGroup+SyncGroup round, from the trigger until every
-    member holds its assignment. ``session_timeout_s``: how long a crashed member keeps its
-    partitions before the coordinator notices (classic default 45 s). ``restart_downtime_s``:
-    how long a restarted process is away. ``heartbeat_interval_s``: the KIP-848 heartbeat
-    period (broker default 5 s), which paces incremental reconciliation.
+    member holds its assignment (default 3 s: members learn of a rebalance on their next
+    heartbeat, ``heartbeat.interval.ms`` 3 s, then join and sync). ``session_timeout_s``: how
+    long a crashed member keeps its partitions before the coordinator notices (classic default
+    45 s). ``restart_downtime_s``: how long a restarted process is away.
+    ``heartbeat_interval_s``: the KIP-848 heartbeat period (broker default 5 s), which paces
+    incremental reconciliation.
     ``metadata_refresh_s``: the classic consumer's ``metadata.max.age.ms`` (default 300 s); a
     classic group notices new partitions on the leader's next refresh, taken as half of it on
     average (KIP-848 brokers notice at once). ``event_interval_s``: spacing of events that give
     no ``at``.
     """
 
-    rebalance_round_s: float = 1.0
+    rebalance_round_s: float = 3.0
     session_timeout_s: float = 45.0
     restart_downtime_s: float = 10.0
     heartbeat_interval_s: float = 5.0

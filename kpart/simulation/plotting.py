@@ -25,19 +25,45 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def plot_balance(results: Sequence[SimulationResult], path: Path) -> Path:
-    """Spread (max - min partitions per member) after each event, over simulated time."""
+    """Spread (max - min partitions per member) after each event, over simulated time; with a
+    producer, also the load of the busiest member relative to the mean.
+
+    Lines are offset by a few hundredths so strategies with equal values stay visible; dotted
+    verticals mark when each event started.
+    """
+    with_load = all(e.load_ratio is not None for e in results[0].events)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(9, 4.8))
+        if with_load:
+            fig, (ax, load_ax) = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
+        else:
+            fig, ax = plt.subplots(figsize=(10, 5))
+        n = len(results)
         for i, r in enumerate(results):
+            offset = (i - (n - 1) / 2) * 0.04
             times = [e.end for e in r.events]
-            spread = [e.spread for e in r.events]
-            ax.step(times, spread, where="post", label=r.strategy, linewidth=2,
-                    marker="o", markersize=4, alpha=0.85, zorder=3 + i)
-        ax.set_xlabel("simulated time (s)")
-        ax.set_ylabel("spread: max - min partitions per member")
-        ax.set_title(f"Balance over time: {results[0].scenario}")
+            ax.step(times, [e.spread + offset for e in r.events], where="post", label=r.strategy,
+                    linewidth=2, marker="o", markersize=4, alpha=0.85, zorder=3 + i)
+            if with_load:
+                load_ax.step(times, [(e.load_ratio or 0.0) + offset / 4 for e in r.events], where="post",
+                             label=r.strategy, linewidth=2, marker="o", markersize=4, alpha=0.85,
+                             zorder=3 + i)
+        for e in results[0].events[1:]:
+            for a in (ax, load_ax) if with_load else (ax,):
+                a.axvline(e.start, color="grey", linestyle=":", linewidth=1, zorder=1)
+            ax.annotate(e.label, (e.start, 1.0), xycoords=("data", "axes fraction"), rotation=90,
+                        va="top", ha="right", fontsize=8, color="dimgrey")
+        ax.set_ylabel("spread: max - min\npartitions per member")
+        ax.set_title(f"Balance after each event: {results[0].scenario}")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(title="strategy")
+        top = max(e.spread for r in results for e in r.events)
+        ax.set_ylim(-0.3, top + 1.2)
+        ax.legend(title="strategy", loc="center right", fontsize=9)
+        if with_load:
+            load_ax.set_ylabel("busiest member's records\n/ mean records per member")
+            load_ax.axhline(1.0, color="black", linestyle="--", linewidth=1)
+            load_ax.set_xlabel("simulated time (s)")
+        else:
+            ax.set_xlabel("simulated time (s)")
         return _save(fig, path)
 
 
@@ -47,7 +73,9 @@ def _grouped_bars(ax: plt.Axes, results: Sequence[SimulationResult], values: lis
     x = np.arange(len(labels))
     width = 0.8 / n
     for i, (r, vals) in enumerate(zip(results, values, strict=True)):
-        ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=r.strategy)
+        bars = ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=r.strategy)
+        if len(labels) <= 3:
+            ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], fontsize=8)
     ax.set_xticks(x, labels, rotation=25, ha="right")
     ax.legend(title="strategy")
 

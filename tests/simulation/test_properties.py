@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpart.simulation import Scenario, SimulationResult, parse_scenario, simulate
+from kpart.simulation.events import RollingRestart
 
 STRATEGIES = ("range", "roundrobin", "sticky", "cooperative-sticky", "kip848-uniform", "kip848-range")
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -107,6 +110,14 @@ def test_every_subscribed_partition_has_exactly_one_owner_when_settled(sc: Scena
 @SETTINGS
 @given(scenarios())
 def test_eager_never_leaves_partitions_unowned_for_less_than_cooperative(sc: Scenario) -> None:
+    # Same group state, same event: the group forms identically under both protocols, then one
+    # event (one restart). Later events would start from different assignments (under EAGER the
+    # members send no owned partitions, so cooperative-sticky is not sticky), and e.g. a crash
+    # costs whatever the crashed member happened to own.
+    first = sc.events[:1]
+    if first and isinstance(first[0], RollingRestart):
+        first = (dataclasses.replace(first[0], members=first[0].members[:1]),)
+    sc = dataclasses.replace(sc, events=first)
     eager = simulate(sc, "cooperative-sticky@eager")
     coop = simulate(sc, "cooperative-sticky")
     assert eager.totals.unowned_ps >= coop.totals.unowned_ps - 1e-6
