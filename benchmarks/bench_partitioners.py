@@ -133,7 +133,7 @@ KEYLESS_NAMES = ["uniform_sticky", "murmur2", "round_robin", "consistent_random"
 
 def _throughput(
     bootstrap: str, topic: str, partitioner: object, records: list[tuple[bytes | None, bytes]]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     from kafka import KafkaProducer
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, partitioner=partitioner, linger_ms=5, acks=1)
@@ -142,16 +142,17 @@ def _throughput(
         attach(producer)  # load view for adaptive partitioners
     try:
         producer.send(topic, key=b"warm-up", value=b"x").get(timeout=30)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for key, value in records:
             producer.send(topic, key=key, value=value)
         producer.flush()
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         metrics = producer.metrics() or {}
         batch_avg = metrics.get("producer-metrics", {}).get("batch-size-avg", float("nan"))
     finally:
         producer.close()
-    return len(records) / elapsed, batch_avg
+    return len(records) / elapsed, batch_avg, cpu / len(records) * 1e6
 
 
 def bench_end_to_end(bootstrap: str, n: int, rounds: int) -> None:
@@ -180,19 +181,25 @@ def bench_end_to_end(bootstrap: str, n: int, rounds: int) -> None:
         *[(f"keyless {name}", named(name), keyless) for name in KEYLESS_NAMES],
         ("keyless uniform_sticky adaptive", named("uniform_sticky", adaptive=True), keyless),
     ]
-    results: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in cases}
+    results: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _, _ in cases}
     for _ in range(rounds):  # interleaved so drift hits every case alike
         for label, factory, records in cases:
             results[label].append(_throughput(bootstrap, topic, factory(), records))
     print(f"\n== end to end: {n:,} records of 100 B, 12 partitions, linger_ms=5, "
-          f"median of {rounds} interleaved rounds ==")  # fmt: skip
+          f"median of {rounds} interleaved rounds; % vs DefaultPartitioner ==")  # fmt: skip
+    print("(CPU = producer process CPU time per record, user + system, all its threads:")
+    print(" less sensitive than rec/s to other load on the machine)")
     baselines = {"keyed": "keyed   DefaultPartitioner", "keyless": "keyless DefaultPartitioner"}
     for label, runs in results.items():
-        rate = statistics.median(r for r, _ in runs)
-        batch = statistics.median(b for _, b in runs)
-        base = statistics.median(r for r, _ in results[baselines[label.split()[0]]])
-        print(f"{label:32s} {rate:10,.0f} rec/s   avg batch {batch:8,.0f} B   "
-              f"{(rate / base - 1) * 100:+6.1f} % vs default")  # fmt: skip
+        rate = statistics.median(r[0] for r in runs)
+        batch = statistics.median(r[1] for r in runs)
+        cpu = statistics.median(r[2] for r in runs)
+        base_runs = results[baselines[label.split()[0]]]
+        base_rate = statistics.median(r[0] for r in base_runs)
+        base_cpu = statistics.median(r[2] for r in base_runs)
+        print(f"{label:32s} {rate:9,.0f} rec/s {(rate / base_rate - 1) * 100:+6.1f} %   "
+              f"CPU {cpu:6.1f} us/rec {(cpu / base_cpu - 1) * 100:+6.1f} %   "
+              f"avg batch {batch:7,.0f} B")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
