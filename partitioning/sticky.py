@@ -12,8 +12,9 @@ Bytes are counted as ``len(key) + len(value)`` of the serialized record (the Jav
 encoded record bytes, so its switch points differ by the per-record overhead).
 
 :class:`UniformStickyPartitioner` (name ``uniform_sticky``) applies this to *every* record and
-ignores keys, like Java's ``UniformStickyPartitioner``; keyed partitioners such as ``murmur2``
-embed a :class:`StickyState` for their keyless records.
+ignores keys, like Java's ``UniformStickyPartitioner`` (kafka-python signals new batches only
+for keyless records, so keyed records sent through it switch at ``2 * batch_size``); keyed
+partitioners such as ``murmur2`` embed a :class:`StickyState` for their keyless records.
 """
 
 from __future__ import annotations
