@@ -219,3 +219,46 @@ def test_adaptive_sticky_reads_queue_sizes_from_a_live_producer(kafka_bootstrap:
     landed = read_back(kafka_bootstrap, topic, len(chosen))
     assert len(landed) == len(chosen) == 300
     assert len(set(chosen)) > 1  # 60 KB over 2 KB batches: it moved on
+
+
+@pytest.mark.parametrize("name", ["murmur2", "uniform_sticky", "round_robin"])
+def test_several_threads_share_one_partitioner(name: str, kafka_bootstrap: str, make_topic) -> None:
+    import threading
+
+    topic = make_topic(PARTITIONS)
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        partitioner=partitioning.create(name),
+        batch_size=1024,
+        linger_ms=1,
+    )
+    sent: dict[bytes, tuple[bytes | None, object]] = {}
+    lock = threading.Lock()
+
+    def worker(t: int) -> None:
+        for i in range(150):
+            key = f"k{i % 30}".encode() if i % 2 else None
+            value = f"t{t}-{i}".encode() + b"x" * 60
+            future = producer.send(topic, key=key, value=value)
+            with lock:
+                sent[value] = (key, future)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        producer.flush()
+        chosen = {v: (k, f.get(timeout=30).partition) for v, (k, f) in sent.items()}
+    finally:
+        producer.close()
+    landed = read_back(kafka_bootstrap, topic, len(chosen))
+    assert len(landed) == len(chosen) == 600
+    for value, (key, partition) in chosen.items():
+        assert landed[value] == (partition, key)
+        if key is not None and name == "murmur2":
+            assert partition == java(key)
+    if name == "round_robin":
+        counts = Counter(p for _, p in chosen.values())
+        assert max(counts.values()) - min(counts.values()) <= 1
