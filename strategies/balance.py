@@ -22,7 +22,8 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
-from itertools import repeat
+from functools import partial
+from itertools import chain, repeat
 
 from strategies.core import ClusterMetadata, TopicPartition
 from strategies.group import PreparedGroup, java_str_key
@@ -48,12 +49,15 @@ def resolve_claims(
         if not parts:
             valid[m] = []
             continue
-        existing = [tp for tp in parts if 0 <= tp[1] < counts.get(tp[0], 0)]
-        if len(existing) != len(parts):
-            log.warning("%s: member %r claims %d partition(s) that no longer exist; ignored",
-                        assignor, m, len(parts) - len(existing))
         topics = g.topics[m]
-        valid[m] = sorted({tp for tp in existing if tp[0] in topics})
+        ok = [tp for tp in parts if tp[0] in topics and 0 <= tp[1] < counts[tp[0]]]
+        if len(ok) != len(parts):
+            gone = sum(1 for tp in parts if not 0 <= tp[1] < counts.get(tp[0], 0))
+            if gone:
+                log.warning("%s: member %r claims %d partition(s) that no longer exist; "
+                            "ignored", assignor, m, gone)
+        ok.sort()
+        valid[m] = ok
     total = sum(len(v) for v in valid.values())
     if len(set().union(*valid.values())) == total:
         return valid
@@ -72,6 +76,8 @@ def _resolve_conflicts(
         gen = generations.get(m, -1)
         for tp in valid[m]:
             prev = best.get(tp)
+            if prev is not None and prev[1] == m:
+                continue
             if prev is None or gen > prev[0]:
                 best[tp] = (gen, m)
                 contested.discard(tp)
@@ -104,22 +110,19 @@ def balance(
     return _general_path(g, cluster, kept, racks)
 
 
-_make = TopicPartition._make
+_make = partial(tuple.__new__, TopicPartition)
 
 
 def _free_partitions(
     topics: Sequence[str], cluster: ClusterMetadata, taken: set[TopicPartition]
 ) -> list[TopicPartition]:
-    """Partitions of ``topics`` not in ``taken``, topics in the given order, numbers ascending."""
+    """Partitions of ``topics`` not in ``taken``, sorted."""
     counts = cluster.partition_counts
-    out: list[TopicPartition] = []
-    for t in topics:
-        n = counts[t]
-        if taken:
-            out.extend(map(_make, ((t, p) for p in range(n) if (t, p) not in taken)))
-        else:
-            out.extend(map(_make, zip(repeat(t, n), range(n), strict=True)))
-    return out
+    every = list(chain.from_iterable(map(_make, zip(repeat(t), range(counts[t])))
+                                     for t in topics))
+    if not taken:
+        return every
+    return sorted(set(every).difference(taken))
 
 
 def _fast_path(
@@ -129,7 +132,7 @@ def _fast_path(
     racks: Mapping[str, str | None] | None,
 ) -> dict[str, list[TopicPartition]]:
     members = g.members
-    topics = sorted(g.topics[members[0]], key=java_str_key)
+    topics = sorted(g.topics[members[0]])
     total = sum(cluster.partition_counts[t] for t in topics)
     q, r = divmod(total, len(members))
     quota = dict.fromkeys(members, q)

@@ -18,11 +18,15 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
 
 from strategies.core import TopicPartition
 
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
+_I32_PAIR = struct.Struct(">ii")
+_make = partial(tuple.__new__, TopicPartition)
 
 
 class UserDataError(ValueError):
@@ -76,25 +80,34 @@ def decode_sticky(data: bytes) -> StickyUserData:
 
 
 def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
+    size = len(buf)
     (topics,) = _I32.unpack_from(buf, 0)
-    if topics < 0 or topics > len(buf):
+    if topics < 0 or topics > size:
         raise struct.error(f"bad topic count {topics}")
     pos = 4
     out: list[TopicPartition] = []
+    names: dict[bytes, str] = {}
     for _ in range(topics):
         (length,) = _I16.unpack_from(buf, pos)
-        pos += 2
-        if length < 0 or pos + length > len(buf):
+        end = pos + 2 + length
+        if length < 0 or end > size:
             raise struct.error(f"bad topic name length {length}")
-        topic = buf[pos:pos + length].decode("utf-8")
-        pos += length
-        (count,) = _I32.unpack_from(buf, pos)
-        pos += 4
-        if count < 0 or pos + 4 * count > len(buf):
+        raw = buf[pos + 2:end]
+        topic = names.get(raw)
+        if topic is None:
+            topic = names[raw] = raw.decode("utf-8")
+        count, first = _I32_PAIR.unpack_from(buf, end) if end + 8 <= size else (
+            _I32.unpack_from(buf, end)[0], 0)
+        if count == 1:
+            out.append(_make((topic, first)))
+            pos = end + 8
+            continue
+        pos = end + 4
+        if count < 0 or pos + 4 * count > size:
             raise struct.error(f"bad partition count {count} for topic {topic!r}")
         parts = struct.unpack_from(f">{count}i", buf, pos)
         pos += 4 * count
-        out.extend(TopicPartition(topic, p) for p in parts)
+        out.extend(map(_make, zip(repeat(topic, count), parts, strict=True)))
     return tuple(out), pos
 
 

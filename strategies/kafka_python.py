@@ -190,6 +190,13 @@ def _wire_partitions(schema: Any, tps: Iterable[TopicPartition]) -> list[Any]:
             for t, p in sorted(by_topic.items())]
 
 
+def _topic_lists(tps: Iterable[TopicPartition]) -> list[tuple[str, list[int]]]:
+    by_topic: dict[str, list[int]] = {}
+    for tp in tps:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return sorted(by_topic.items())
+
+
 def subscriptions_from_members(members: Iterable[Any]) -> dict[str, MemberSubscription]:
     """kafka-python ``JoinGroupResponseMember``s -> core subscriptions (duplicates logged)."""
     group: dict[str, MemberSubscription] = {}
@@ -252,7 +259,7 @@ def to_wire(result: GroupAssignment) -> dict[str, ConsumerProtocolAssignment]:
     return {
         m: ConsumerProtocolAssignment(
             version=0,
-            assigned_partitions=_wire_partitions(ConsumerProtocolAssignment, tps),
+            assigned_partitions=_topic_lists(tps),
             user_data=b"",
         )
         for m, tps in result.owned.items()

@@ -73,8 +73,12 @@ def sub(topics: list[str], **kw: Any) -> Any:
 
 
 def partitions(assignment: ConsumerProtocolAssignment) -> list[tuple[str, int]]:
+    """The member's partitions, after the assignment crossed the wire (checked to match)."""
     decoded = ConsumerProtocolAssignment.decode(assignment.encode())
-    return sorted((tp.topic, tp.partition) for tp in decoded.partitions())
+    here = sorted((tp.topic, tp.partition) for tp in assignment.partitions())
+    there = sorted((tp.topic, tp.partition) for tp in decoded.partitions())
+    assert here == there
+    return there
 
 
 @pytest.mark.parametrize("cls,name,protocols", [
