@@ -7,7 +7,7 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import partitioning
@@ -66,6 +66,8 @@ def make(name: str):
 @pytest.mark.parametrize("name", ALL_NAMES + ["field"])
 @settings(max_examples=60, deadline=None)
 @given(view=views(), batch=st.lists(keys, min_size=1, max_size=20))
+@example(view=PartitionView("topic", [0], available=[]), batch=[None, b""])
+@example(view=PartitionView("topic", range(300), available=[299]), batch=[None, b"\x00" * 64])
 def test_result_is_always_a_partition_of_the_topic(name: str, view: PartitionView, batch) -> None:
     p = make(name)
     for key in batch:
@@ -91,6 +93,7 @@ def test_keyed_mapping_ignores_availability(name: str, key: bytes, view: Partiti
 @pytest.mark.parametrize("name", KEYLESS_SPREAD)
 @settings(max_examples=60, deadline=None)
 @given(view=views(), sizes=st.lists(st.integers(0, 40_000), min_size=1, max_size=30))
+@example(view=PartitionView("topic", range(5), available=[3]), sizes=[0, 40_000, 40_000])
 def test_keyless_records_only_go_to_available_partitions(
     name: str, view: PartitionView, sizes: list[int]
 ) -> None:
