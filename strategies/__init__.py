@@ -18,6 +18,7 @@ from strategies.range import RangeAssignor
 from strategies.registry import get_assignor, names, register
 from strategies.round_robin import RoundRobinAssignor
 from strategies.sticky import StickyAssignor
+from strategies.weighted import WeightedStickyAssignor
 
 __all__ = [
     "Assignor",
@@ -31,6 +32,7 @@ __all__ = [
     "RoundRobinAssignor",
     "StickyAssignor",
     "TopicPartition",
+    "WeightedStickyAssignor",
     "get_assignor",
     "names",
     "rebalance_rounds",

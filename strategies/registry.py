@@ -1,6 +1,7 @@
 """Name -> assignor registry: the names Kafka users type into configs, plus third-party ones.
 
-Built-in names: ``range``, ``roundrobin``, ``sticky``, ``cooperative-sticky`` (see ``_BUILTINS``). Third-party
+Built-in names: ``range``, ``roundrobin``, ``sticky``, ``cooperative-sticky``, and ours: ``weighted-sticky``
+(all weights 1 unless built with a weight callback). Third-party
 assignors register through the entry-point group ``kpart.assignors``; the entry point must load
 a zero-argument callable (usually the class) returning an :class:`~strategies.core.Assignor`::
 
@@ -27,6 +28,7 @@ _BUILTINS: dict[str, str] = {
     "roundrobin": "strategies.round_robin:RoundRobinAssignor",
     "sticky": "strategies.sticky:StickyAssignor",
     "cooperative-sticky": "strategies.cooperative:CooperativeStickyAssignor",
+    "weighted-sticky": "strategies.weighted:WeightedStickyAssignor",
 }
 _RUNTIME: dict[str, Callable[[], Assignor]] = {}
 

@@ -1,0 +1,64 @@
+"""Rack-aware (KIP-881) sticky and cooperative-sticky: locality where balance allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from strategies import ClusterMetadata, MemberSubscription, TopicPartition, get_assignor
+from strategies.metrics import moved, rack_locality
+from tests.strategies.invariants import assert_balanced, assert_valid
+
+
+def racked_cluster(partitions: int, racks: list[str]) -> ClusterMetadata:
+    return ClusterMetadata(
+        {"t": partitions, "u": partitions},
+        {TopicPartition(t, p): frozenset({racks[p % len(racks)]})
+         for t in ("t", "u") for p in range(partitions)},
+    )
+
+
+@pytest.mark.parametrize("name", ["range", "sticky", "cooperative-sticky"])
+def test_full_locality_when_racks_are_even(name: str) -> None:
+    meta = racked_cluster(6, ["r0", "r1", "r2"])
+    g = {f"m{i}": MemberSubscription(f"m{i}", {"t", "u"}, rack=f"r{i}") for i in range(3)}
+    a = get_assignor(name).assign(g, meta)
+    assert_valid(g, meta, a)
+    assert rack_locality(g, meta, a) == 1.0
+    assert sorted(a.counts().values()) == [4, 4, 4]
+
+
+@pytest.mark.parametrize("name", ["sticky", "cooperative-sticky"])
+def test_balance_wins_over_locality(name: str) -> None:
+    meta = racked_cluster(6, ["r0"])
+    g = {f"m{i}": MemberSubscription(f"m{i}", {"t", "u"}, rack=f"r{i}") for i in range(3)}
+    a = get_assignor(name).assign(g, meta)
+    assert sorted(a.counts().values()) == [4, 4, 4]
+    assert rack_locality(g, meta, a) == pytest.approx(4 / 12)
+
+
+def test_general_path_prefers_rack_within_balance() -> None:
+    meta = racked_cluster(4, ["r0", "r1"])
+    g = {"a": MemberSubscription("a", {"t"}, rack="r0"),
+         "b": MemberSubscription("b", {"t", "u"}, rack="r1"),
+         "c": MemberSubscription("c", {"u"}, rack="r0")}
+    a = get_assignor("sticky").assign(g, meta)
+    assert_valid(g, meta, a)
+    assert_balanced(g, a)
+    assert rack_locality(g, meta, a) >= 0.75
+
+
+def test_previous_owner_keeps_partition_even_off_rack() -> None:
+    meta = racked_cluster(2, ["r1"])
+    prev = (TopicPartition("t", 0), TopicPartition("u", 0))
+    g = {"a": MemberSubscription("a", {"t", "u"}, rack="r0", owned_partitions=prev, generation=1),
+         "b": MemberSubscription("b", {"t", "u"}, rack="r1")}
+    a = get_assignor("sticky").assign(g, meta)
+    assert a.owned["a"] == prev
+
+
+def test_moved_counts_owner_changes() -> None:
+    from strategies import GroupAssignment
+
+    before = GroupAssignment.of({"a": [TopicPartition("t", 0)], "b": [TopicPartition("t", 1)]})
+    after = GroupAssignment.of({"a": [TopicPartition("t", 1)], "b": [TopicPartition("t", 0)]})
+    assert moved(before, after) == 2 and moved(before, before) == 0
