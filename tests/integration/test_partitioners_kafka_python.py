@@ -262,3 +262,16 @@ def test_several_threads_share_one_partitioner(name: str, kafka_bootstrap: str, 
     if name == "round_robin":
         counts = Counter(p for _, p in chosen.values())
         assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_unserialized_str_key_is_refused_before_routing(kafka_bootstrap: str, make_topic) -> None:
+    topic = make_topic(PARTITIONS)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create("murmur2"))
+    try:
+        with pytest.raises(TypeError, match="serialized key"):
+            producer.send(topic, key="not-bytes", value=b"refused")
+        producer.send(topic, key=b"bytes", value=b"accepted").get(timeout=30)
+    finally:
+        producer.close()
+    landed = read_back(kafka_bootstrap, topic, 1)
+    assert landed == {b"accepted": (java(b"bytes"), b"bytes")}
