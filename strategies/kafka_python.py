@@ -20,7 +20,8 @@ they are) in ``partition_assignment_strategy``::
     #   2nd bounce: [CooperativeStickyPartitionAssignor]                          (COOPERATIVE)
 
 Classes: ``RangePartitionAssignor``, ``RoundRobinPartitionAssignor``,
-``StickyPartitionAssignor``, ``CooperativeStickyPartitionAssignor``. Each reports the core
+``StickyPartitionAssignor``, ``CooperativeStickyPartitionAssignor``,
+``WeightedStickyPartitionAssignor``. Each reports the core
 assignor's ``name`` (the protocol name other clients use, so mixed groups agree) and its
 ``supported_protocols()``.
 
@@ -158,6 +159,14 @@ class CooperativeStickyPartitionAssignor(KafkaPythonAssignor):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("cooperative-sticky", **kwargs)
+
+
+class WeightedStickyPartitionAssignor(KafkaPythonAssignor):
+    """``weighted-sticky`` with unit weights; wrap ``WeightedStickyAssignor(weights)`` in
+    :class:`KafkaPythonAssignor` to pass a weight callback."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("weighted-sticky", **kwargs)
 
 
 def _calling_coordinator() -> Any:
