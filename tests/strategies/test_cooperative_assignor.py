@@ -62,3 +62,18 @@ def test_corrupt_user_data_is_ignored(caplog) -> None:
     a = CooperativeStickyAssignor().assign(g, cluster(t=2))
     assert "ignoring user data of member 'A'" in caplog.text
     assert a.counts() == {"A": 1, "B": 1}
+
+
+def test_regression_different_subscriptions_settle_in_two_rounds() -> None:
+    """Shrunk from the churn machine: a third member joining used to need three rounds."""
+    meta = cluster(t0=1, t1=1, t2=1, t3=3)
+    settled = {"m000": tps("t0p0", "t1p0"), "m001": tps("t2p0", "t3p0", "t3p1", "t3p2")}
+    g = group(
+        member("m000", ["t0", "t1"], owned_partitions=settled["m000"], generation=2),
+        member("m001", ["t0", "t1", "t2", "t3"], owned_partitions=settled["m001"],
+               generation=2, group_instance_id="s"),
+        member("m002", ["t0", "t1", "t3"]),
+    )
+    rounds = rebalance_rounds(CooperativeStickyAssignor(), g, meta, generation=3)
+    assert len(rounds) == 2
+    assert sorted(rounds[-1].counts().values()) == [2, 2, 2]  # t0+t1 | t2+t3 | t3+t3
