@@ -12,7 +12,7 @@ documented rolling upgrade ``[cooperative-sticky, range]`` then ``[cooperative-s
 
 Wire compatibility: the user data is Java's (the generation as one int32); owned partitions and
 generation are read from the subscription itself (ConsumerProtocol v1+ / v2+), falling back to
-the user data for the generation.
+the user data for the generation (Java's 4 bytes, or librdkafka's ``StickyAssignorUserData``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from strategies.balance import Claims, balance, resolve_claims
-from strategies.codec import UserDataError, decode_generation, encode_generation
+from strategies.codec import UserDataError, decode_generation, decode_sticky, encode_generation
 from strategies.core import (
     Assignor,
     ClusterMetadata,
@@ -58,11 +58,17 @@ class CooperativeStickyAssignor(Assignor):
         return GroupAssignment.of(balance(g, cluster, kept, racks))
 
     def generation_of(self, member_id: str, sub: MemberSubscription) -> int:
-        """The subscription's generation, else the one in the user data, else -1."""
+        """The subscription's generation, else the one in the user data, else -1.
+
+        User data of 4 bytes is Java's (the generation alone); anything longer is read as
+        ``StickyAssignorUserData``, which librdkafka's cooperative-sticky sends.
+        """
         if sub.generation >= 0 or not sub.user_data:
             return sub.generation
         try:
-            return decode_generation(sub.user_data)
+            if len(sub.user_data) == 4:
+                return decode_generation(sub.user_data)
+            return decode_sticky(sub.user_data).generation
         except UserDataError as exc:
             log.warning("%s: ignoring user data of member %r: %s", self.name, member_id, exc)
             return -1

@@ -77,3 +77,12 @@ def test_regression_different_subscriptions_settle_in_two_rounds() -> None:
     rounds = rebalance_rounds(CooperativeStickyAssignor(), g, meta, generation=3)
     assert len(rounds) == 2
     assert sorted(rounds[-1].counts().values()) == [2, 2, 2]  # t0+t1 | t2+t3 | t3+t3
+
+
+def test_generation_read_from_librdkafka_style_sticky_user_data() -> None:
+    from strategies.codec import encode_sticky
+
+    g = group(member("A", ["t"], owned_partitions=tps("tp0"),
+                     user_data=encode_sticky(tps("tp0"), 8)),
+              member("B", ["t"], owned_partitions=tps("tp0"), user_data=encode_generation(3)))
+    assert CooperativeStickyAssignor().target(g, cluster(t=2)).owned["A"] == tps("tp0")
