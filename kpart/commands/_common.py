@@ -48,3 +48,39 @@ def strategy_list(text: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError("name at least one strategy")
     return names
+
+
+def add_live_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--live", action="store_true",
+                        help="also run the scenario with real kafka-python consumers on --bootstrap "
+                        "and print predicted vs observed assignments")
+    parser.add_argument("--bootstrap", metavar="HOST:PORT", help="the broker for --live")
+
+
+def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None) -> int:
+    """Run ``scenario`` live for each strategy; 0 if every step matched the prediction."""
+    from kpart.simulation.live import LiveError, LiveStep, run_live
+
+    if not bootstrap:
+        raise ValueError("--live needs --bootstrap HOST:PORT")
+    worst = 0
+    for strategy in strategies:
+        print(f"\nlive run of {scenario.name!r} under {strategy} on {bootstrap}")
+        print(f"{'step':<28}{'predicted rounds':>17}{'observed rounds':>16}  verdict")
+
+        def show(step: LiveStep) -> None:
+            print(f"{step.label:<28}{step.predicted_rounds:>17}{step.observed_rounds:>16}  {step.verdict}",
+                  flush=True)
+            if step.verdict != "match":
+                for name in sorted(set(step.predicted) | set(step.observed)):
+                    print(f"    {name}: predicted {step.predicted.get(name)} "
+                          f"observed {step.observed.get(name)}")
+
+        try:
+            steps = run_live(scenario, strategy, bootstrap, on_step=show)
+        except LiveError as exc:
+            print(f"kpart: live run failed: {exc}", file=sys.stderr)
+            return 2
+        if any(s.verdict == "DIFFERS" for s in steps):
+            worst = 1
+    return worst

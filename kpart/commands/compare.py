@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kpart.commands._common import add_scenario_args, guarded, scenario_from, strategy_list
+from kpart.commands._common import (
+    add_live_args,
+    add_scenario_args,
+    guarded,
+    live_report,
+    scenario_from,
+    strategy_list,
+)
 from kpart.simulation import DEFAULT_STRATEGIES, compare, comparison_table, to_csv, to_json
 from kpart.simulation.keys import KeyDistribution
 
@@ -35,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             keys = KeyDistribution(scenario.producer.partitioner, np.array(results[0].records_per_partition))
         for path in plot_comparison(results, args.plot, keys):
             print(f"wrote {path}", file=sys.stderr)
+    if args.live:
+        return live_report(scenario, args.strategies, args.bootstrap)
     return 0
 
 
@@ -51,4 +60,5 @@ def add(sub: argparse._SubParsersAction) -> None:
                         "NAME@eager forces the eager protocol")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="also write PNG charts into DIR")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    add_live_args(parser)
     parser.set_defaults(run=guarded(run))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kpart.commands._common import add_scenario_args, guarded, scenario_from
+from kpart.commands._common import add_live_args, add_scenario_args, guarded, live_report, scenario_from
 from kpart.simulation import compare, events_table, to_csv, to_json
 
 
@@ -18,6 +18,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"scenario {scenario.name!r} under {result.strategy} ({result.protocol} protocol)\n")
         print(events_table(result))
+    if args.live:
+        return live_report(scenario, [args.strategy], args.bootstrap)
     return 0
 
 
@@ -31,4 +33,5 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--strategy", default="cooperative-sticky",
                         help="strategy name (default: %(default)s); NAME@eager forces the eager protocol")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    add_live_args(parser)
     parser.set_defaults(run=guarded(run))

@@ -1,0 +1,276 @@
+"""Run a scenario against a real broker with real kafka-python consumers, next to its prediction.
+
+Each member is a separate process (:mod:`kpart.simulation.live_worker`) using the
+``strategies`` kafka-python adapter. After every event the live group is left to settle, and
+its assignment is compared with the simulator's prediction for the same point of the timeline.
+
+Topics are created with a unique suffix so runs never collide. Live processes cannot all join
+in the same instant, so the live run (and its prediction) starts the initial members one at a
+time. Member order is reproducible
+only for static members (ordered by ``group.instance.id``); dynamic members get random member
+ids from the broker, so with several dynamic members an order-dependent strategy may assign the
+same partition sets to different members: that is reported as "same up to member names".
+Supported events: join, leave, crash, rolling_restart, static_bounce, add_partitions,
+create_topic. Live consumers refresh metadata every 5 s so topic growth is noticed quickly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kpart.simulation.engine import simulate
+from kpart.simulation.events import (
+    AddPartitions,
+    BrokerOutage,
+    Crash,
+    CreateTopic,
+    Event,
+    Join,
+    Leave,
+    RackOutage,
+    RollingRestart,
+    StaticBounce,
+    Subscribe,
+)
+from kpart.simulation.model import MemberSpec, Topic
+from kpart.simulation.scenario import Scenario
+
+Assignment = dict[str, list[str]]
+
+
+class LiveError(RuntimeError):
+    """The live run could not be carried out (unsupported event, group did not settle, ...)."""
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """Predicted and observed assignment after one point of the timeline."""
+
+    label: str
+    predicted: Assignment
+    observed: Assignment
+    predicted_rounds: int
+    observed_rounds: int
+
+    @property
+    def verdict(self) -> str:
+        if self.predicted == self.observed:
+            return "match"
+        if sorted(map(tuple, self.predicted.values())) == sorted(map(tuple, self.observed.values())):
+            return "same up to member names"
+        return "DIFFERS"
+
+
+def rename_topics(scenario: Scenario, suffix: str) -> Scenario:
+    """``scenario`` with every topic name ``T`` replaced by ``T-suffix``."""
+
+    def n(t: str) -> str:
+        return f"{t}-{suffix}"
+
+    def member(m: MemberSpec) -> MemberSpec:
+        return dataclasses.replace(m, topics=frozenset(n(t) for t in m.topics))
+
+    def event(e: Event) -> Event:
+        if isinstance(e, Join):
+            return dataclasses.replace(e, members=tuple(member(m) for m in e.members))
+        if isinstance(e, Subscribe):
+            return dataclasses.replace(e, topics=frozenset(n(t) for t in e.topics))
+        if isinstance(e, CreateTopic):
+            return dataclasses.replace(e, topic=dataclasses.replace(e.topic, name=n(e.topic.name)))
+        if isinstance(e, AddPartitions):
+            return dataclasses.replace(e, topic=n(e.topic))
+        return e
+
+    producer = scenario.producer
+    if producer is not None:
+        producer = dataclasses.replace(producer, topic=n(producer.topic))
+    return dataclasses.replace(
+        scenario,
+        topics=tuple(Topic(n(t.name), t.partitions, t.replication) for t in scenario.topics),
+        members=tuple(member(m) for m in scenario.members),
+        events=tuple(event(e) for e in scenario.events),
+        producer=producer,
+    )
+
+
+def one_by_one(scenario: Scenario) -> Scenario:
+    """``scenario`` with only its first member forming the group and the others joining one at
+    a time, as live processes do (sticky strategies remember that history)."""
+    first, *rest = scenario.members
+    joins = tuple(Join(0.0, (m,)) for m in rest)
+    return dataclasses.replace(scenario, members=(first,), events=joins + tuple(scenario.events))
+
+
+class _Group:
+    """The worker processes of one live group and the last state each reported."""
+
+    def __init__(self, bootstrap: str, strategy: str, session_ms: int, tmp: Path) -> None:
+        self.bootstrap, self.strategy, self.session_ms, self.tmp = bootstrap, strategy, session_ms, tmp
+        self.group = f"kpart-live-{uuid.uuid4().hex[:8]}"
+        self.procs: dict[str, subprocess.Popen[str]] = {}
+        self.specs: dict[str, MemberSpec] = {}
+        self.state: dict[str, dict[str, Any]] = {}
+        self.runs = 0
+
+    def start(self, spec: MemberSpec) -> None:
+        self.runs += 1
+        stop = self.tmp / f"stop-{self.runs}"
+        self.specs[spec.name] = spec
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kpart.simulation.live_worker", self.bootstrap, self.group, self.strategy,
+             spec.name, "1" if spec.static else "0", str(stop), str(self.session_ms), *sorted(spec.topics)],
+            stdout=subprocess.PIPE, text=True, bufsize=1,
+            stderr=None if os.environ.get("KPART_LIVE_DEBUG") else subprocess.DEVNULL)
+        assert proc.stdout is not None
+        os.set_blocking(proc.stdout.fileno(), False)
+        proc.stop_file = stop  # type: ignore[attr-defined]
+        self.procs[spec.name] = proc
+
+    def stop(self, name: str, crash: bool = False) -> MemberSpec:
+        proc = self.procs.pop(name)
+        if crash:
+            proc.kill()
+        else:
+            proc.stop_file.touch()  # type: ignore[attr-defined]
+        proc.wait(timeout=60)
+        self.state.pop(name, None)
+        return self.specs.pop(name)
+
+    def settle(self, partitions: set[str], after: int, timeout: float) -> tuple[int, Assignment]:
+        """Wait until all members report one generation > ``after``, their assignments cover
+        ``partitions`` exactly once, and nothing changes for 2 s."""
+        deadline = time.monotonic() + timeout
+        stable_since: float | None = None
+        last = None
+        while time.monotonic() < deadline:
+            for name, proc in self.procs.items():
+                assert proc.stdout is not None
+                while line := proc.stdout.readline():
+                    self.state[name] = json.loads(line)
+                if proc.poll() is not None:
+                    raise LiveError(f"consumer process {name} exited with status {proc.returncode}")
+            snap = {n: (s["generation"], tuple(s["assignment"])) for n, s in self.state.items()}
+            gens = {g for g, _ in snap.values()}
+            owned = [tp for _, tps in snap.values() for tp in tps]
+            ok = (set(snap) == set(self.procs) and len(gens) == 1 and min(gens) > after
+                  and len(owned) == len(set(owned)) and set(owned) == partitions)
+            if ok and snap == last:
+                if stable_since is not None and time.monotonic() - stable_since >= 2.0:
+                    return gens.pop(), {n: list(tps) for n, (_, tps) in sorted(snap.items())}
+            else:
+                stable_since = time.monotonic() if ok else None
+            last = snap
+            time.sleep(0.1)
+        raise LiveError(f"the live group did not settle within {timeout:.0f} s; last reports: {self.state}")
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            proc.stop_file.touch()  # type: ignore[attr-defined]
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _admin(bootstrap: str) -> Any:
+    from kafka import KafkaAdminClient
+
+    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+
+
+def _create_topic(admin: Any, topic: Topic) -> None:
+    from kafka.admin import NewTopic
+
+    admin.create_topics([NewTopic(topic.name, topic.partitions, topic.replication)])
+
+
+def run_live(
+    scenario: Scenario, strategy: str, bootstrap: str,
+    on_step: Callable[[LiveStep], None] | None = None,
+) -> list[LiveStep]:
+    """Drive ``scenario`` on the broker at ``bootstrap`` with ``strategy``; one step per event
+    (plus the group forming). Raises :class:`LiveError` for events that cannot run live."""
+    for e in scenario.events:
+        if isinstance(e, BrokerOutage | RackOutage | Subscribe):
+            raise LiveError(f"event {e.label!r} cannot be run live (supported: join, leave, crash, "
+                            "rolling_restart, static_bounce, add_partitions, create_topic)")
+    scenario = one_by_one(rename_topics(scenario, uuid.uuid4().hex[:8]))
+    timing = scenario.timing
+    session_ms = max(6000, int(timing.session_timeout_s * 1000))
+    timeout = 60.0 + 2 * session_ms / 1000
+    steps: list[LiveStep] = []
+    admin = _admin(bootstrap)
+    with tempfile.TemporaryDirectory(prefix="kpart-live-") as tmp:
+        group = _Group(bootstrap, strategy, session_ms, Path(tmp))
+        try:
+            for t in scenario.topics:
+                _create_topic(admin, t)
+            generation = 0
+            for k in range(len(scenario.events) + 1):
+                predicted = simulate(dataclasses.replace(scenario, events=scenario.events[:k]), strategy)
+                partitions = {tp for tps in predicted.final_assignment.values() for tp in tps}
+                before = generation
+
+                def settle(rebalanced: bool, partitions: set[str] = partitions) -> None:
+                    nonlocal generation
+                    generation, _ = group.settle(partitions, generation - (0 if rebalanced else 1), timeout)
+
+                if k == 0:
+                    label = predicted.events[0].label
+                    for spec in scenario.members:
+                        group.start(spec)
+                else:
+                    event = scenario.events[k - 1]
+                    label = event.label
+                    _apply_live(event, group, admin, timing.restart_downtime_s, settle)
+                rebalanced = predicted.events[-1].rebalances > 0
+                generation, observed = group.settle(partitions, generation - (0 if rebalanced else 1),
+                                                    timeout)
+                step = LiveStep(label, predicted.final_assignment, observed, predicted.events[-1].rounds,
+                                generation - before)
+                steps.append(step)
+                if on_step is not None:
+                    on_step(step)
+        finally:
+            group.close()
+            admin.close()
+    return steps
+
+
+def _apply_live(
+    event: Event, group: _Group, admin: Any, downtime_s: float, settle: Callable[[bool], None]
+) -> None:
+    if isinstance(event, Join):
+        for spec in event.members:
+            group.start(spec)
+    elif isinstance(event, Leave | Crash):
+        group.stop(event.member, crash=isinstance(event, Crash))
+    elif isinstance(event, RollingRestart):
+        for i, name in enumerate(event.members):
+            static = group.specs[name].static
+            spec = group.stop(name, crash=static)
+            time.sleep(downtime_s)
+            group.start(spec)
+            if i < len(event.members) - 1:
+                settle(not static)
+                time.sleep(event.interval_s)
+    elif isinstance(event, StaticBounce):
+        spec = group.stop(event.member, crash=True)
+        time.sleep(event.downtime_s)
+        group.start(spec)
+    elif isinstance(event, CreateTopic):
+        _create_topic(admin, event.topic)
+    elif isinstance(event, AddPartitions):
+        admin.create_partitions({event.topic: event.partitions})

@@ -1,0 +1,50 @@
+"""One live consumer process for :mod:`kpart.simulation.live`.
+
+    python -m kpart.simulation.live_worker BOOTSTRAP GROUP STRATEGY NAME STATIC STOPFILE
+        SESSION_MS TOPIC...
+
+Joins GROUP with the ``strategies`` kafka-python adapter and prints one JSON line
+``{"name", "generation", "assignment"}`` each time its generation or assignment changes, until
+STOPFILE exists; then closes (a dynamic member leaves the group, a static one does not).
+With ``KPART_LIVE_DEBUG`` set in the environment, kafka-python logs to stderr (which the live
+runner then passes through).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+
+def main(argv: list[str]) -> None:
+    bootstrap, group, strategy, name, static, stop, session_ms, *topics = argv
+    from kafka import KafkaConsumer
+
+    from strategies.kafka_python import KafkaPythonAssignor
+
+    if os.environ.get("KPART_LIVE_DEBUG"):
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    consumer = KafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, group_id=group,
+        group_instance_id=name if static == "1" else None,
+        partition_assignment_strategy=[KafkaPythonAssignor(strategy)],
+        session_timeout_ms=int(session_ms), heartbeat_interval_ms=min(3000, int(session_ms) // 10),
+        metadata_max_age_ms=5000, enable_auto_commit=False,
+    )
+    last = None
+    try:
+        while not os.path.exists(stop):
+            consumer.poll(timeout_ms=100)
+            generation = consumer._coordinator._generation.generation_id
+            state = (generation, sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment()))
+            if state != last:
+                print(json.dumps({"name": name, "generation": state[0], "assignment": state[1]}), flush=True)
+                last = state
+    finally:
+        consumer.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
