@@ -136,9 +136,9 @@ class BoundedProducer(KafkaProducer):
 
     - ``buffered_bytes`` never exceeds ``buffer_memory``. It sums, over every record sent but
       not yet acknowledged or failed, the size kafka-python itself checks against
-      ``max_request_size`` (the serialized record plus batch framing). The Python objects kept
-      per pending record are not counted: about 0.8 KB each (``benchmarks/bench_producer.py``),
-      which dominates for small records, so size ``buffer_memory`` with that in mind.
+      ``max_request_size`` (the serialized record plus batch framing). Not counted: the Python
+      objects kept per pending record, roughly 0.6-0.9 KB each (``benchmarks/bench_producer.py``),
+      which dominate for small records; size ``buffer_memory`` with that in mind.
     - ``send()`` blocks at most ``max_block_ms`` in all, waiting for topic metadata and then for
       room, and raises ``BufferExhaustedError`` when room did not come in time; the record is
       then not queued. Called from a delivery callback, ``send()`` never waits for room, since
