@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
             "chi_square": round(d.chi_square, 2),
             "degrees_of_freedom": args.partitions - 1,
             "empty_partitions": d.empty_partitions,
+            "batch_fill": round(m.batch_fill(args.partitions), 4),
         }
         if args.expand_to is not None:
             after = m.distribution(args.expand_to)
@@ -83,7 +84,7 @@ def _print(report: list[dict], args: argparse.Namespace) -> None:
         cells = [f"{r['records_per_partition'][p]:,}".rjust(w) for r, w in zip(report, widths, strict=True)]
         print(f"{p:>13}  " + "  ".join(cells))
     rows = [("max/mean", "skew_max_over_mean", "{:.3f}"), ("chi-square", "chi_square", "{:,.1f}"),
-            ("empty", "empty_partitions", "{}")]
+            ("empty", "empty_partitions", "{}"), ("batch fill", "batch_fill", "{:.1%}")]
     if args.expand_to is not None:
         rows += [(f"remapped->{args.expand_to}", "records_remapped", "{:.1%}"),
                  (f"max/mean@{args.expand_to}", "skew_after_expansion", "{:.3f}")]
@@ -91,8 +92,10 @@ def _print(report: list[dict], args: argparse.Namespace) -> None:
     for label, key, fmt in rows:
         cells = [fmt.format(r[key]).rjust(w) for r, w in zip(report, widths, strict=True)]
         print(f"{label:>13}  " + "  ".join(cells))
-    print(f"\n(chi-square against an even spread, {args.partitions - 1} degrees of freedom; "
-          "'remapped' is the share of records whose partition changes on expansion)")
+    print(f"\nchi-square: against an even spread, {args.partitions - 1} degrees of freedom.\n"
+          "remapped: share of records whose partition changes on expansion.\n"
+          f"batch fill: how full a batch is when linger.ms expires ({args.rate:,.0f} records/s of "
+          f"{args.record_bytes} bytes, linger {args.linger_ms:g} ms, batch.size {args.batch_size}).")
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -115,6 +118,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--partitions", type=int, default=6, help="partition count (default: %(default)s)")
     parser.add_argument("--expand-to", type=int, metavar="N", help="also grow the topic to N partitions")
     parser.add_argument("--seed", type=int, default=0, help="seed of the key draw")
+    parser.add_argument("--rate", type=float, default=10_000.0, help="records/s, for the batch-fill estimate")
+    parser.add_argument("--record-bytes", type=int, default=200, help="bytes per record, for batch fill")
+    parser.add_argument("--linger-ms", type=float, default=5.0, help="linger.ms, for batch fill")
+    parser.add_argument("--batch-size", type=int, default=16384, help="batch.size, for batch fill")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write key_distribution.png into DIR")
     parser.set_defaults(run=guarded(run))

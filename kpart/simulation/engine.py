@@ -104,7 +104,8 @@ class Simulation:
             self._spawn(spec)
         self._track(0.0)
         end = self._rebalance(0.0)
-        return self._metrics(0, f"start ({len(self.group)} members)", 0.0, 0.0, end)
+        n = len(self.group)
+        return self._metrics(0, f"start ({n} member{'' if n == 1 else 's'})", 0.0, 0.0, end)
 
     def _apply(self, index: int, ev: Event, t: float) -> EventMetrics:
         keys_remapped = None

@@ -102,6 +102,7 @@ def test_partitions_reports_skew_and_remapping(capsys: pytest.CaptureFixture[str
         assert sum(d["records_per_partition"]) == d["records"] == 100_000
         assert d["skew_max_over_mean"] > 1.0
         assert 0.0 < d["records_remapped"] < 1.0
+        assert 0.0 < d["batch_fill"] <= 1.0
     assert (tmp_path / "key_distribution.png").read_bytes()[:8] == PNG
     assert (tmp_path / "key_distribution_expanded.png").exists()
 

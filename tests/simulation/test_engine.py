@@ -154,3 +154,15 @@ def test_unknown_strategy_names_the_known_ones() -> None:
         simulate(sc, "nope")
     with pytest.raises(ValueError, match="range does not support the cooperative protocol"):
         simulate(sc, "range@cooperative")
+
+
+def test_batch_fill_is_byte_rate_times_linger_over_batch_size(tmp_path) -> None:
+    from kpart.simulation.keys import ProducerModel
+    from kpart.simulation.model import KeySpec, ProducerSpec
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("21\n" * 3 + "foobar\n")  # murmur2 -> partitions (h & 0x7fffffff) % 4: 0 and 2
+    spec = ProducerSpec("t", "murmur2", KeySpec("file", file=keys), rate_per_s=1000, record_bytes=100,
+                        linger_ms=10, batch_size=4000)
+    # partition with 3/4 of 1000 rec/s: 750 x 0.01 s x 100 B = 750 B of 4000 -> 0.1875; other: 0.0625
+    assert ProducerModel(spec, 0).batch_fill(4) == pytest.approx(0.75 * 0.1875 + 0.25 * 0.0625)
