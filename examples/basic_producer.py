@@ -28,7 +28,7 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from partitioning.producer import BoundedProducer, BufferExhaustedError
 
@@ -168,7 +168,7 @@ class FreezableRelay:
 
 
 def ensure_topic(bootstrap: str, topic: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000)
     try:
         admin.create_topics([NewTopic(topic, 3, 1)])
     except TopicAlreadyExistsError:
@@ -186,7 +186,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.records < 1:
         parser.error("--records must be at least 1")
 
-    ensure_topic(args.bootstrap, args.topic)
+    try:
+        ensure_topic(args.bootstrap, args.topic)
+    except KafkaError as exc:
+        parser.exit(1, f"error: no Kafka broker answered at {args.bootstrap} ({exc})\n")
     with BoundedProducer(bootstrap_servers=args.bootstrap) as producer:
         for mode, send in (("sync", send_sync), ("async", send_async)):
             started = time.monotonic()

@@ -107,6 +107,18 @@ def test_example_reports_rates_and_every_record_acknowledged(kafka_bootstrap: st
     assert len(read_values(kafka_bootstrap, topic, expected=300 + 300 + 1 + accepted)) == 601 + accepted
 
 
+def test_example_without_a_broker_says_so_in_one_line() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "basic_producer.py"), "--bootstrap", "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1].startswith("error: no Kafka broker answered at 127.0.0.1:1")
+    assert "Traceback" not in run.stderr
+
+
 # ---- against a broker of our own that we freeze ------------------------------------------
 
 
