@@ -284,13 +284,16 @@ def _improving_chain(
         if count[source] - low < 2:
             return None
         back: dict[str, tuple[str, str]] = {source: ("", "")}
-        frontier = [source]
+        seen_topics: set[str] = set()
         best: str | None = None
+        frontier = [source]
         while frontier:
             nxt: list[str] = []
             for src in frontier:
-                topics = {t for h in holdings for t, ps in h[src].items() if ps}
-                for topic in sorted(topics, key=java_str_key):
+                held = sorted({t for h in holdings for t, ps in h[src].items()
+                               if ps and t not in seen_topics}, key=java_str_key)
+                for topic in held:
+                    seen_topics.add(topic)
                     for dst in subscribers[topic]:
                         if dst not in back:
                             back[dst] = (src, topic)

@@ -42,3 +42,13 @@ def test_group_assignment_sorts_each_member() -> None:
     assert a.owned["m"] == (TopicPartition("t", 0), TopicPartition("t", 2))
     assert a.owner_of() == {TopicPartition("t", 0): "m", TopicPartition("t", 2): "m"}
     assert a.counts() == {"m": 2}
+
+
+def test_core_and_strategies_do_not_import_kafka_python() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, strategies, strategies.metrics, strategies.codec; "
+            "print(sorted(m for m in sys.modules if m == 'kafka' or m.startswith('kafka.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
