@@ -12,10 +12,13 @@ entry-point group.
 
 from partitioning.core import Partitioner, PartitioningError, PartitionView
 from partitioning.kafka_python import KafkaPythonPartitioner, adapt, create
+from partitioning.producer import BoundedProducer, BufferExhaustedError
 from partitioning.registry import ENTRY_POINT_GROUP, names, register
 from partitioning.registry import create as create_core
 
 __all__ = [
+    "BoundedProducer",
+    "BufferExhaustedError",
     "ENTRY_POINT_GROUP",
     "KafkaPythonPartitioner",
     "PartitionView",
