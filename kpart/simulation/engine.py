@@ -77,6 +77,7 @@ class Simulation:
         self.producer = ProducerModel(scenario.producer, scenario.seed) if scenario.producer else None
         self._c = _Counters()
         self._tracked: tuple[frozenset[str], object] | None = None
+        self.timeline: list[tuple[float, int, float | None]] = []
 
     # --- public -------------------------------------------------------------------------------
 
@@ -95,7 +96,8 @@ class Simulation:
             n = self.cluster.count(self.producer.spec.topic)
             per_partition = [int(x) for x in self.producer.distribution(n).per_partition]
         return SimulationResult(self.scenario.name, self.strategy.name, self.strategy.protocol.value,
-                                events, Totals.of(events), dict(sorted(final.items())), per_partition)
+                                events, Totals.of(events), dict(sorted(final.items())), per_partition,
+                                self.timeline)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -196,6 +198,7 @@ class Simulation:
             self.ledger.release(proc.owned, t)
             proc.member_id = f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
             self.ledger.acquire(proc.owned, name, back)
+            self._sample(back)
             return back
         if proc.spec.static:
             end = self._crash([name], t)
@@ -251,10 +254,19 @@ class Simulation:
         self._c.rebalances += 1
         protocol = self.strategy.protocol
         if protocol is Protocol.EAGER:
-            return self._eager(t)
-        if protocol is Protocol.COOPERATIVE:
-            return self._cooperative(t)
-        return self._incremental(t)
+            end = self._eager(t)
+        elif protocol is Protocol.COOPERATIVE:
+            end = self._cooperative(t)
+        else:
+            end = self._incremental(t)
+        self._sample(end)
+        return end
+
+    def _sample(self, t: float) -> None:
+        """Record the balance at ``t`` for the timeline."""
+        procs = list(self.group.values())
+        spread, _ = spread_and_stddev([len(p.owned) for p in procs])
+        self.timeline.append((t, spread, self._load_ratio(procs)))
 
     def _eager(self, t: float) -> float:
         for p in self.group.values():

@@ -78,7 +78,9 @@ class Totals:
 @dataclass(frozen=True)
 class SimulationResult:
     """One scenario run under one strategy: events (``events[0]`` is the group forming),
-    totals, and the final assignment (member name -> sorted ``"topic-partition"`` strings)."""
+    totals, the final assignment (member name -> sorted ``"topic-partition"`` strings), the
+    producer's records per partition at the end, and the ``timeline``: (time, spread, load
+    ratio) each time the group settled, including every rebalance inside an event."""
 
     scenario: str
     strategy: str
@@ -87,6 +89,7 @@ class SimulationResult:
     totals: Totals
     final_assignment: dict[str, list[str]]
     records_per_partition: list[int] | None = field(default=None)
+    timeline: list[tuple[float, int, float | None]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -25,8 +25,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def plot_balance(results: Sequence[SimulationResult], path: Path) -> Path:
-    """Spread (max - min partitions per member) after each event, over simulated time; with a
-    producer, also the load of the busiest member relative to the mean.
+    """Spread (max - min partitions per member) each time the group settled (every rebalance),
+    over simulated time; with a producer, also the busiest member's load relative to the mean.
 
     Lines are offset by a few hundredths so strategies with equal values stay visible; dotted
     verticals mark when each event started.
@@ -34,18 +34,19 @@ def plot_balance(results: Sequence[SimulationResult], path: Path) -> Path:
     with_load = all(e.load_ratio is not None for e in results[0].events)
     with plt.rc_context(STYLE):
         if with_load:
-            fig, (ax, load_ax) = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
+            fig, (ax, load_ax) = plt.subplots(2, 1, figsize=(11.5, 8), sharex=True)
         else:
-            fig, ax = plt.subplots(figsize=(10, 5))
+            fig, ax = plt.subplots(figsize=(11.5, 5))
         n = len(results)
         for i, r in enumerate(results):
             offset = (i - (n - 1) / 2) * 0.04
-            times = [e.end for e in r.events]
-            ax.step(times, [e.spread + offset for e in r.events], where="post", label=r.strategy,
-                    linewidth=2, marker="o", markersize=4, alpha=0.85, zorder=3 + i)
+            points = r.timeline or [(e.end, e.spread, e.load_ratio) for e in r.events]
+            times = [p[0] for p in points]
+            ax.step(times, [p[1] + offset for p in points], where="post", label=r.strategy,
+                    linewidth=2, marker="o", markersize=3, alpha=0.85, zorder=3 + i)
             if with_load:
-                load_ax.step(times, [(e.load_ratio or 0.0) + offset / 4 for e in r.events], where="post",
-                             label=r.strategy, linewidth=2, marker="o", markersize=4, alpha=0.85,
+                load_ax.step(times, [(p[2] or 0.0) + offset / 4 for p in points], where="post",
+                             label=r.strategy, linewidth=2, marker="o", markersize=3, alpha=0.85,
                              zorder=3 + i)
         for e in results[0].events[1:]:
             for a in (ax, load_ax) if with_load else (ax,):
@@ -53,11 +54,11 @@ def plot_balance(results: Sequence[SimulationResult], path: Path) -> Path:
             ax.annotate(e.label, (e.start, 1.0), xycoords=("data", "axes fraction"), rotation=90,
                         va="top", ha="right", fontsize=8, color="dimgrey")
         ax.set_ylabel("spread: max - min\npartitions per member")
-        ax.set_title(f"Balance after each event: {results[0].scenario}")
+        ax.set_title(f"Balance after every rebalance: {results[0].scenario}")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        top = max(e.spread for r in results for e in r.events)
+        top = max([e.spread for r in results for e in r.events] + [p[1] for r in results for p in r.timeline])
         ax.set_ylim(-0.3, top + 1.2)
-        ax.legend(title="strategy", loc="center right", fontsize=9)
+        ax.legend(title="strategy", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
         if with_load:
             load_ax.set_ylabel("busiest member's records\n/ mean records per member")
             load_ax.axhline(1.0, color="black", linestyle="--", linewidth=1)

@@ -95,6 +95,8 @@ def test_totals_equal_the_sums_of_events(sc: Scenario, strategy: str) -> None:
     assert r.totals.revoked == sum(e.revoked for e in after)
     assert abs(r.totals.unowned_ps - sum(e.unowned_ps for e in after)) < 1e-6
     assert r.totals.worst_spread == max(e.spread for e in r.events)
+    assert len(r.timeline) >= sum(e.rebalances for e in r.events)
+    assert [t for t, _, _ in r.timeline] == sorted(t for t, _, _ in r.timeline)
 
 
 @SETTINGS
