@@ -86,20 +86,17 @@ def withhold_transfers(
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
     """
-    first: dict[TopicPartition, str] = {}
-    shared: dict[TopicPartition, set[str]] = {}
-    for m, sub in group.items():
-        for tp in sub.owned_partitions:
-            prev = first.setdefault(tp, m)
-            if prev != m:
-                shared.setdefault(tp, {prev}).add(m)
-    if not first:
+    own = {m: set(sub.owned_partitions) for m, sub in group.items()}
+    everyone = set().union(*own.values()) if own else set()
+    if not everyone:
         return target
-    out: dict[str, list[TopicPartition]] = {}
+    out: dict[str, tuple[TopicPartition, ...]] = {}
     for m, parts in target.owned.items():
-        out[m] = [tp for tp in parts
-                  if first.get(tp, m) == m or (tp in shared and m in shared[tp])]
-    return GroupAssignment(MappingProxyType({m: tuple(v) for m, v in out.items()}))
+        moving = set(parts).difference(own.get(m, ()))
+        held_elsewhere = everyone.intersection(moving)
+        out[m] = (tuple(tp for tp in parts if tp not in held_elsewhere) if held_elsewhere
+                  else parts)
+    return GroupAssignment(MappingProxyType(out))
 
 
 def with_ownership(
