@@ -23,7 +23,7 @@ import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
 from functools import partial
-from itertools import chain, repeat
+from itertools import chain, filterfalse, repeat
 
 from strategies.core import ClusterMetadata, TopicPartition
 from strategies.group import PreparedGroup, java_str_key
@@ -116,13 +116,10 @@ _make = partial(tuple.__new__, TopicPartition)
 def _free_partitions(
     topics: Sequence[str], cluster: ClusterMetadata, taken: set[TopicPartition]
 ) -> list[TopicPartition]:
-    """Partitions of ``topics`` not in ``taken``, sorted."""
+    """Partitions of ``topics`` not in ``taken``, in the order of ``topics``, then by number."""
     counts = cluster.partition_counts
-    every = list(chain.from_iterable(map(_make, zip(repeat(t), range(counts[t])))
-                                     for t in topics))
-    if not taken:
-        return every
-    return sorted(set(every).difference(taken))
+    every = chain.from_iterable(map(_make, zip(repeat(t), range(counts[t]))) for t in topics)
+    return list(filterfalse(taken.__contains__, every) if taken else every)
 
 
 def _fast_path(
