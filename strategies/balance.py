@@ -3,17 +3,22 @@
 Input: the validated group, the metadata, and each member's *claims* (partitions it held
 before, already de-duplicated by :func:`resolve_claims`). Output: member -> partitions with
 
-* **balance first** — with identical subscriptions, counts differ by at most one; otherwise no
-  member could take a partition from a member owning two or more partitions more than it;
+* **balance first** — with identical subscriptions, counts differ by at most one; otherwise the
+  counts are optimal: no chain of hand-overs between subscribers could move a partition from a
+  member to one owning two or more fewer (so, in particular, no member could take a partition
+  from a member owning two or more more than it);
 * **then stickiness** — with identical subscriptions the number of claims kept is the maximum
-  any balanced assignment can keep; otherwise claims are only moved to restore balance;
+  any balanced assignment can keep; otherwise claims move only when no chain of newly placed
+  partitions can restore balance instead. When the claims are part of some balanced
+  assignment, all of them are kept (which is why cooperative rebalances settle in two rounds);
 * **rack preference** (KIP-881), when racks are known — partitions that must move or are new go
   to members with a replica on their rack where counts allow; kept claims are never moved for
   locality and balance is never traded for it.
 
 Identical subscriptions take a fast path linear in the number of partitions; different
-subscriptions take a general path (greedy fill of the most constrained topics first, then
-moves from the most to the least loaded subscriber of each topic until balanced).
+subscriptions take a general path: free partitions go to the least loaded subscriber, most
+constrained topics first, then improving chains of hand-overs (breadth-first over members and
+topics) run until none is left — first through newly placed partitions, then through any.
 """
 
 from __future__ import annotations
