@@ -9,7 +9,7 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   from a member owning two or more more than it);
 * **then stickiness** — with identical subscriptions the number of claims kept is the maximum
   any balanced assignment can keep; otherwise claims move only when no chain of newly placed
-  partitions can restore balance instead. When the claims are part of some balanced
+  partitions can restore balance instead. When the claims are part of some count-optimal
   assignment, all of them are kept (which is why cooperative rebalances settle in two rounds);
 * **rack preference** (KIP-881), when racks are known — partitions that must move or are new go
   to members with a replica on their rack where counts allow; kept claims are never moved for
