@@ -196,3 +196,15 @@ TestStickyChurn = StickyChurn.TestCase
 TestStickyChurn.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 TestCooperativeChurn = CooperativeChurn.TestCase
 TestCooperativeChurn.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups(), clusters, st.randoms(use_true_random=False))
+def test_claims_taken_from_a_balanced_assignment_are_all_kept(group, cluster, rnd) -> None:
+    sticky = get_assignor("sticky")
+    first = sticky.assign(group, cluster)
+    claims = {m: tuple(tp for tp in tps if rnd.random() < 0.7) for m, tps in first.owned.items()}
+    again = {m: replace(s, owned_partitions=claims[m], generation=1) for m, s in group.items()}
+    second = sticky.assign(again, cluster)
+    for m, tps in claims.items():
+        assert set(tps) <= set(second.owned[m]), m
