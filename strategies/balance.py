@@ -164,30 +164,35 @@ def _rack_first(
     racks: Mapping[str, str | None],
     cluster: ClusterMetadata,
 ) -> list[TopicPartition]:
-    """Give free partitions to same-rack members with room; return the ones left over."""
+    """Give free partitions to same-rack members with room; return the ones left over.
+
+    Among a partition's replica racks, the one with the most room left is chosen, so racks
+    fill evenly.
+    """
     by_rack: dict[str, deque[str]] = {}
+    room: dict[str, int] = {}
     for m, d in deficit.items():
         rack = racks.get(m)
         if d > 0 and rack is not None:
             by_rack.setdefault(rack, deque()).append(m)
+            room[rack] = room.get(rack, 0) + d
     if not by_rack:
         return free
     left: list[TopicPartition] = []
     replica_racks = cluster.replica_racks
     for tp in free:
-        placed = False
-        for rack in sorted(replica_racks.get(tp, ())):
-            queue = by_rack.get(rack)
-            if queue:
-                m = queue.popleft()
-                out[m].append(tp)
-                deficit[m] -= 1
-                if deficit[m] > 0:
-                    queue.append(m)
-                placed = True
-                break
-        if not placed:
+        options = [r for r in replica_racks.get(tp, ()) if room.get(r)]
+        if not options:
             left.append(tp)
+            continue
+        rack = max(sorted(options), key=room.__getitem__)
+        queue = by_rack[rack]
+        m = queue.popleft()
+        out[m].append(tp)
+        deficit[m] -= 1
+        room[rack] -= 1
+        if deficit[m] > 0:
+            queue.append(m)
     return left
 
 
