@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kpart.simulation import Scenario, ScenarioError, default_scenario, load_scenario
@@ -31,7 +32,7 @@ def fail(message: str) -> int:
     return 2
 
 
-def guarded(run):  # type: ignore[no-untyped-def]
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn bad scenarios and bad names into one clear line on stderr and exit status 2."""
 
     def wrapper(args: argparse.Namespace) -> int:

@@ -121,3 +121,16 @@ def test_partitions_uses_java_murmur2(capsys: pytest.CaptureFixture[str], tmp_pa
 def test_partitions_rejects_a_shrinking_expansion(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "partitions", "--partitions", "6", "--expand-to", "4")
     assert code == 2 and "--expand-to must be more than --partitions (6)" in err
+
+
+def test_compare_strategies_example_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "examples" / "compare_strategies.py"),
+                           str(EXAMPLES / "scale-out.yaml"), "--strategies", "range,cooperative-sticky",
+                           "--plot", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "least time without a consumer: cooperative-sticky (153 partition-seconds)" in proc.stdout
+    assert (tmp_path / "unowned_partition_seconds.png").read_bytes()[:8] == PNG
