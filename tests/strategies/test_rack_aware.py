@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from strategies import ClusterMetadata, MemberSubscription, TopicPartition, get_assignor
 from strategies.metrics import moved, rack_locality
@@ -62,3 +64,36 @@ def test_moved_counts_owner_changes() -> None:
     before = GroupAssignment.of({"a": [TopicPartition("t", 0)], "b": [TopicPartition("t", 1)]})
     after = GroupAssignment.of({"a": [TopicPartition("t", 1)], "b": [TopicPartition("t", 0)]})
     assert moved(before, after) == 2 and moved(before, before) == 0
+
+
+RACK_NAMES = ["r0", "r1", "r2"]
+
+
+@st.composite
+def racked_groups(draw: st.DrawFn) -> tuple[dict[str, MemberSubscription], ClusterMetadata]:
+    counts = draw(st.fixed_dictionaries({t: st.integers(0, 8) for t in ("t", "u", "v")}))
+    racks = {TopicPartition(t, p): frozenset(draw(st.sets(st.sampled_from(RACK_NAMES),
+                                                         min_size=1)))
+             for t, n in counts.items() for p in range(n)}
+    n = draw(st.integers(1, 6))
+    same = draw(st.booleans())
+    shared = draw(st.sets(st.sampled_from(["t", "u", "v"]), min_size=1))
+    group = {f"m{i}": MemberSubscription(
+        f"m{i}", shared if same else draw(st.sets(st.sampled_from(["t", "u", "v"]), min_size=1)),
+        rack=draw(st.sampled_from([*RACK_NAMES, None]))) for i in range(n)}
+    return group, ClusterMetadata(counts, racks)
+
+
+@settings(max_examples=150, deadline=None)
+@given(racked_groups(), st.sampled_from(["range", "sticky", "cooperative-sticky"]))
+def test_rack_awareness_never_costs_balance(case, name: str) -> None:
+    group, meta = case
+    aware = get_assignor(name).assign(group, meta)
+    plain = get_assignor(name).assign(
+        {m: MemberSubscription(m, s.topics) for m, s in group.items()}, meta)
+    assert_valid(group, meta, aware)
+    if name == "range":
+        assert aware.counts() == plain.counts()
+    else:
+        assert_balanced(group, aware)
+        assert sorted(aware.counts().values()) == sorted(plain.counts().values())
