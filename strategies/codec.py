@@ -84,30 +84,35 @@ def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
     (topics,) = _I32.unpack_from(buf, 0)
     if topics < 0 or topics > size:
         raise struct.error(f"bad topic count {topics}")
+    unpack_len, unpack_pair, make = _I16.unpack_from, _I32_PAIR.unpack_from, _make
     pos = 4
     out: list[TopicPartition] = []
+    append = out.append
     names: dict[bytes, str] = {}
     for _ in range(topics):
-        (length,) = _I16.unpack_from(buf, pos)
-        end = pos + 2 + length
+        (length,) = unpack_len(buf, pos)
+        start = pos + 2
+        end = start + length
         if length < 0 or end > size:
             raise struct.error(f"bad topic name length {length}")
-        raw = buf[pos + 2:end]
+        raw = buf[start:end]
         topic = names.get(raw)
         if topic is None:
             topic = names[raw] = raw.decode("utf-8")
-        count, first = _I32_PAIR.unpack_from(buf, end) if end + 8 <= size else (
-            _I32.unpack_from(buf, end)[0], 0)
-        if count == 1:
-            out.append(_make((topic, first)))
-            pos = end + 8
-            continue
+        if end + 8 <= size:
+            count, first = unpack_pair(buf, end)
+            if count == 1:
+                append(make((topic, first)))
+                pos = end + 8
+                continue
+        else:
+            (count,) = _I32.unpack_from(buf, end)
         pos = end + 4
         if count < 0 or pos + 4 * count > size:
             raise struct.error(f"bad partition count {count} for topic {topic!r}")
         parts = struct.unpack_from(f">{count}i", buf, pos)
         pos += 4 * count
-        out.extend(map(_make, zip(repeat(topic, count), parts, strict=True)))
+        out.extend(map(make, zip(repeat(topic, count), parts, strict=True)))
     return tuple(out), pos
 
 
