@@ -6,7 +6,10 @@ the initial assignment and the rebalance after one member leaves, for ``sticky``
 members)`` on decoded subscriptions) for both libraries; ours also core-only. Prints seconds
 and the ratio kafka-python / ours.
 
-Scenario 2 — 2,000 members x 1,000,000 partitions (500 topics x 2,000), identical
+Scenario 2 — 300 members x 3,000 partitions, each member subscribed to a random subset of
+10 topics (the general path), initial assignment, both libraries, with the count spread.
+
+Scenario 3 — 2,000 members x 1,000,000 partitions (500 topics x 2,000), identical
 subscriptions, ours only (core): initial assignment and rebalance after one member leaves,
 each in a fresh process, with its RSS before the call and the peak RSS during it (sampled).
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing as mp
+import random
 import sys
 import threading
 import time
@@ -130,6 +134,32 @@ def scenario_small(skip_baseline: bool) -> None:
                   f"{ratio:>9}", flush=True)
 
 
+def scenario_general(skip_baseline: bool) -> None:
+    members, topics, per_topic = 300, 10, 300
+    rnd = random.Random(7)
+    counts = {f"topic-{i:02d}": per_topic for i in range(topics)}
+    names = sorted(counts)
+    subs = {f"consumer-{i:04d}": sorted(rnd.sample(names, rnd.randint(1, topics)))
+            for i in range(members)}
+    wire = [Member(m, Sub.decode(Sub(version=0, topics=t, user_data=b"").encode()))
+            for m, t in subs.items()]
+    cluster = Cluster(counts)
+    print(f"\n== {members} members x {topics * per_topic:,} partitions, each member a random "
+          f"subset of the {topics} topics (general path), initial assignment")
+    print(f"{'assignor':<20}{'kafka-python s':>16}{'ours s':>10}{'ratio':>9}{'ours spread':>13}")
+    for name, baseline_cls in (("sticky", KafkaSticky),
+                               ("cooperative-sticky", KafkaCooperativeSticky)):
+        t_ours, result = timed(KafkaPythonAssignor(name).assign, cluster, wire)
+        sizes = [len(a.partitions()) for a in result.values()]
+        if skip_baseline:
+            t_base, ratio = float("nan"), "n/a"
+        else:
+            t_base, _ = timed(baseline_cls().assign, cluster, wire)
+            ratio = f"{t_base / t_ours:.0f}x"
+        print(f"{name:<20}{t_base:>16.2f}{t_ours:>10.3f}{ratio:>9}"
+              f"{max(sizes) - min(sizes):>13}", flush=True)
+
+
 def _large_child(event: str, name: str, out: Any) -> None:
     members, topics, per_topic = 2000, 500, 2000
     counts = {f"topic-{i:03d}": per_topic for i in range(topics)}
@@ -190,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}")
     scenario_small(args.skip_baseline)
+    scenario_general(args.skip_baseline)
     if not args.skip_large:
         scenario_large()
     return 0
