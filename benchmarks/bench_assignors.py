@@ -214,7 +214,7 @@ def scenario_large() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-large", action="store_true", help="skip scenario 2")
+    parser.add_argument("--skip-large", action="store_true", help="skip scenario 3 (1,000,000 partitions)")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="do not run kafka-python's assignors (no ratios)")
     args = parser.parse_args(argv)
