@@ -142,6 +142,10 @@ class LiveGroup:
                 member.proc.wait(timeout=10)
             member.alive = False
         self.producer.close(timeout=10)
+        with self.lock:  # kept next to each member's stderr for post-mortems
+            for member in self.members.values():
+                lines = (json.dumps(e) for e in member.events)
+                (self.tmp / f"{member.name}.events.jsonl").write_text("\n".join(lines) + "\n")
 
     # -- observation -----------------------------------------------------------------------
     def diagnose(self, name: str) -> str:
@@ -242,6 +246,25 @@ class LiveGroup:
                                 readers.setdefault(key, set()).add(member.name)
         return readers
 
+    def warned_about(self, text: str) -> bool:
+        """True if some member logged a ``strategies`` warning containing ``text``."""
+        return any(
+            "strategies WARNING" in line and text in line
+            for m in self.members.values()
+            for line in m.stderr.read_text(errors="replace").splitlines()
+        )
+
+    def callback_ownership(self) -> dict[str, list[str]]:
+        """What each live member owns according to its rebalance callbacks alone."""
+        owned: dict[str, set[str]] = {}
+        with self.lock:
+            for member in self.live():
+                held = owned.setdefault(member.name, set())
+                for event in member.events:
+                    if event["ev"] == "own":
+                        (held.update if event["op"] == "add" else held.difference_update)(event["tps"])
+        return {n: sorted(tps) for n, tps in sorted(owned.items())}
+
     def assert_never_owned_twice(self) -> None:
         """From every member's add/remove callbacks: no partition had two owners at once."""
         with self.lock:
@@ -336,6 +359,7 @@ def run_steps(
     for k, step in enumerate(steps):
         step()
         after = live.settle(partitions(), after=before.generation if before else -1)
+        assert live.callback_ownership() == after.assignment, "callbacks disagree with assignment()"
         check(k, before, after)
         live.produce_and_read(after, counts())
         before = after
@@ -430,5 +454,124 @@ def test_mixed_group_with_librdkafka_is_valid_whichever_member_leads(
         assert led_by[1:3] == ["librdkafka", "librdkafka"], led_by
         assert led_by[3] in ("k0", "k1") and led_by[4] == led_by[3], led_by
         live.assert_never_owned_twice()
+    finally:
+        live.close()
+
+
+# -- 3. rolling upgrade from range (EAGER) to cooperative-sticky (COOPERATIVE) ------------------
+def test_rolling_upgrade_to_cooperative_never_gives_a_partition_two_owners(
+    kafka_bootstrap: str, make_topic: Any, tmp_path: Path
+) -> None:
+    counts = {make_topic(6): 6}
+    topics = tuple(counts)
+    live = LiveGroup(kafka_bootstrap, tmp_path)
+    both, coop, old = ["cooperative-sticky", "range"], ["cooperative-sticky"], ["range"]
+    # (what to restart, with which strategies) -> the group protocol and each member's mode
+    plan: list[tuple[dict[str, list[str]], str, dict[str, str]]] = [
+        ({"u0": both, "u1": both, "u2": old}, "range", {"u0": "EAGER", "u1": "EAGER", "u2": "EAGER"}),
+        ({"u2": both}, "cooperative-sticky", {"u0": "EAGER", "u1": "EAGER", "u2": "EAGER"}),
+        ({"u0": coop}, "cooperative-sticky", {"u0": "COOPERATIVE", "u1": "EAGER", "u2": "EAGER"}),
+        ({"u1": coop, "u2": coop}, "cooperative-sticky", dict.fromkeys(("u0", "u1", "u2"), "COOPERATIVE")),
+    ]
+    incarnation = {"u0": 0, "u1": 0, "u2": 0}
+    current: dict[str, str] = {}  # role -> live member name
+
+    def restart(changes: dict[str, list[str]]) -> Callable[[], None]:
+        def step() -> None:
+            for role, strategies in changes.items():
+                if role in current:
+                    live.leave(current[role])
+                incarnation[role] += 1
+                current[role] = f"{role}v{incarnation[role]}"
+                live.join(current[role], strategies, topics)
+
+        return step
+
+    def check(k: int, before: Settled | None, after: Settled) -> None:
+        assert_valid(after, all_partitions(counts), busy=current.values())
+        _, protocol, modes = plan[k]
+        observed = {role: after.protocols[name] for role, name in current.items()}
+        assert observed == {role: (protocol, mode) for role, mode in modes.items()}, after.protocols
+
+    try:
+        run_steps(
+            live,
+            [restart(changes) for changes, _, _ in plan],
+            lambda: all_partitions(counts),
+            check,
+            lambda: counts,
+        )
+        live.assert_never_owned_twice()
+    finally:
+        live.close()
+
+
+# -- 4. bad input on the live path ---------------------------------------------------------------
+@pytest.mark.parametrize("strategy", ["roundrobin", "cooperative-sticky"])
+def test_member_subscribed_to_a_missing_topic_gets_a_valid_assignment(
+    strategy: str, kafka_bootstrap: str, make_topic: Any, tmp_path: Path
+) -> None:
+    topic = make_topic(4)
+    missing = f"no-such-topic-{uuid.uuid4().hex[:8]}"
+    counts = {topic: 4}
+    subscriptions = {"b0": (topic,), "b1": (missing, topic), "b2": (missing,)}
+    live = LiveGroup(kafka_bootstrap, tmp_path)
+
+    def check(k: int, before: Settled | None, after: Settled) -> None:
+        members = [m.name for m in live.live()]
+        assert_valid(after, all_partitions(counts), busy=[n for n in members if n != "b2"])
+        subs = {n: subscriptions[n] for n in members}
+        assert after.assignment == predict(strategy, subs, after.member_ids, counts, before)
+
+    try:
+        run_steps(
+            live,
+            [lambda n=n: live.join(n, [strategy], subscriptions[n]) for n in subscriptions],
+            lambda: all_partitions(counts),
+            check,
+            lambda: counts,
+        )
+        live.assert_never_owned_twice()
+        assert live.warned_about(f"'{missing}'"), "the leader did not log the unknown topic"
+    finally:
+        live.close()
+
+
+def test_topic_deleted_while_the_group_runs_leaves_a_valid_assignment(
+    kafka_bootstrap: str, make_topic: Any, tmp_path: Path
+) -> None:
+    from kafka import KafkaAdminClient
+
+    strategy = "cooperative-sticky"
+    kept, doomed = make_topic(4), make_topic(3)
+    counts = {kept: 4, doomed: 3}
+    topics = (kept, doomed)
+    live = LiveGroup(kafka_bootstrap, tmp_path)
+
+    def delete() -> None:
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, request_timeout_ms=30_000)
+        try:
+            admin.delete_topics([doomed])
+        finally:
+            admin.close()
+        del counts[doomed]
+
+    def check(k: int, before: Settled | None, after: Settled) -> None:
+        members = [m.name for m in live.live()]
+        assert_valid(after, all_partitions(counts), busy=members)
+        # after the deletion members still subscribe to the topic and claim its partitions
+        subs = dict.fromkeys(members, topics)
+        assert after.assignment == predict(strategy, subs, after.member_ids, counts, before)
+
+    try:
+        run_steps(
+            live,
+            [lambda n=n: live.join(n, [strategy], topics) for n in ("d0", "d1", "d2")] + [delete],
+            lambda: all_partitions(counts),
+            check,
+            lambda: dict(counts),
+        )
+        live.assert_never_owned_twice()
+        assert live.warned_about(f"'{doomed}'"), "the leader did not log the deleted topic"
     finally:
         live.close()
