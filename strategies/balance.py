@@ -26,16 +26,37 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import chain, filterfalse, repeat
 
-from strategies.core import ClusterMetadata, TopicPartition
-from strategies.group import PreparedGroup, java_str_key
+from strategies.core import (
+    ClusterMetadata,
+    GroupAssignment,
+    GroupSubscription,
+    MemberSubscription,
+    TopicPartition,
+)
+from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
 
 log = logging.getLogger("strategies")
 
-Claims = Mapping[str, tuple[Sequence[TopicPartition], int]]
+Claim = tuple[Sequence[TopicPartition], int]
+Claims = Mapping[str, Claim]
+
+
+def sticky_assignment(
+    group: GroupSubscription,
+    cluster: ClusterMetadata,
+    claims_of: Callable[[str, MemberSubscription], Claim],
+    assignor: str,
+) -> GroupAssignment:
+    """Balance ``group`` keeping what each member claims (``claims_of(member_id, subscription)``
+    gives the partitions it held and the generation), rack-aware when racks are known."""
+    g = prepare(group, cluster)
+    kept = resolve_claims(g, cluster, {m: claims_of(m, group[m]) for m in g.members}, assignor)
+    racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
+    return GroupAssignment.of(balance(g, cluster, kept, racks))
 
 
 def resolve_claims(

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
-from strategies.balance import Claims, balance, resolve_claims
+from strategies.balance import sticky_assignment
 from strategies.codec import UserDataError, decode_generation, decode_sticky, encode_generation
 from strategies.core import (
     Assignor,
@@ -33,7 +33,6 @@ from strategies.core import (
     RebalanceProtocol,
     TopicPartition,
 )
-from strategies.group import has_racks, prepare
 
 log = logging.getLogger("strategies")
 
@@ -45,17 +44,17 @@ class CooperativeStickyAssignor(Assignor):
     protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        target = self.target(group, cluster)
-        return withhold_transfers(target, group, cluster)
+        return withhold_transfers(self.target(group, cluster), group)
 
     def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         """The final placement this round aims at, before anything is withheld."""
-        g = prepare(group, cluster)
-        claims: Claims = {m: (group[m].owned_partitions, self.generation_of(m, group[m]))
-                          for m in g.members}
-        kept = resolve_claims(g, cluster, claims, self.name)
-        racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
-        return GroupAssignment.of(balance(g, cluster, kept, racks))
+        return sticky_assignment(group, cluster, self.claims_of, self.name)
+
+    def claims_of(
+        self, member_id: str, sub: MemberSubscription
+    ) -> tuple[Sequence[TopicPartition], int]:
+        """The partitions ``sub`` owns (``owned_partitions``) and its generation."""
+        return sub.owned_partitions, self.generation_of(member_id, sub)
 
     def generation_of(self, member_id: str, sub: MemberSubscription) -> int:
         """The subscription's generation, else the one in the user data, else -1.
@@ -79,12 +78,13 @@ class CooperativeStickyAssignor(Assignor):
 
 
 def withhold_transfers(
-    target: GroupAssignment, group: GroupSubscription, cluster: ClusterMetadata
+    target: GroupAssignment, group: GroupSubscription, cluster: ClusterMetadata | None = None
 ) -> GroupAssignment:
     """``target`` minus every partition that moves to a member from another claimant (KIP-429).
 
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
+    ``cluster`` is not read; it is accepted so existing three-argument calls keep working.
     """
     own = {m: set(sub.owned_partitions) for m, sub in group.items()}
     everyone = set().union(*own.values()) if own else set()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from strategies.balance import Claims, balance, resolve_claims
+from strategies.balance import sticky_assignment
 from strategies.codec import UserDataError, decode_sticky, encode_sticky
 from strategies.core import (
     Assignor,
@@ -31,7 +31,6 @@ from strategies.core import (
     RebalanceProtocol,
     TopicPartition,
 )
-from strategies.group import has_racks, prepare
 
 log = logging.getLogger("strategies")
 
@@ -43,11 +42,7 @@ class StickyAssignor(Assignor):
     protocols = (RebalanceProtocol.EAGER,)
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        g = prepare(group, cluster)
-        claims: Claims = {m: self.claims_of(m, group[m]) for m in g.members}
-        kept = resolve_claims(g, cluster, claims, self.name)
-        racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
-        return GroupAssignment.of(balance(g, cluster, kept, racks))
+        return sticky_assignment(group, cluster, self.claims_of, self.name)
 
     def claims_of(
         self, member_id: str, sub: MemberSubscription

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 from strategies.balance import resolve_claims
-from strategies.codec import encode_generation
-from strategies.cooperative import CooperativeStickyAssignor, withhold_transfers
+from strategies.cooperative import CooperativeStickyAssignor
 from strategies.core import (
     ClusterMetadata,
     GroupAssignment,
@@ -51,13 +50,9 @@ class WeightedStickyAssignor(CooperativeStickyAssignor):
         self.weights = weights
         self.default_weight = float(default_weight)
 
-    def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return withhold_transfers(self.target(group, cluster), group, cluster)
-
     def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         g = prepare(group, cluster)
-        claims = {m: (group[m].owned_partitions, self.generation_of(m, group[m]))
-                  for m in g.members}
+        claims = {m: self.claims_of(m, group[m]) for m in g.members}
         kept = resolve_claims(g, cluster, claims, self.name)
         weight = self.weights_for(g, cluster)
         return GroupAssignment.of(_place(g, cluster, kept, weight))
@@ -72,9 +67,6 @@ class WeightedStickyAssignor(CooperativeStickyAssignor):
                 _check_weight(f"weight of {tp}", w)
                 out[tp] = float(w)
         return out
-
-    def encode_user_data(self, owned: Sequence[TopicPartition], generation: int) -> bytes:
-        return encode_generation(generation)
 
 
 def _check_weight(what: str, w: float) -> None:
