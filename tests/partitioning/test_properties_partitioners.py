@@ -12,50 +12,14 @@ from hypothesis import strategies as st
 
 import partitioning
 from partitioning import PartitionView
+from tests.partitioning.names import PARTITIONER_NAMES
 from tests.partitioning.strategies import keys, views
 
 OPTIONS = {"field": {"field": "id", "on_missing": "key"}}
-ALL_NAMES = sorted(
-    [
-        "murmur2",
-        "murmur2_random",
-        "consistent",
-        "consistent_random",
-        "fnv1a",
-        "fnv1a_random",
-        "random",
-        "round_robin",
-        "uniform_sticky",
-        "murmur3",
-        "jump",
-        "default",
-    ]
-)
-# Keyed mapping = f(key, partition count) for every non-null key.
-KEYED = [
-    "murmur2",
-    "murmur2_random",
-    "consistent",
-    "consistent_random",
-    "fnv1a",
-    "fnv1a_random",
-    "murmur3",
-    "jump",
-    "default",
-]
+# Keyed mapping = f(key, partition count) for every non-null key ("field" routes by the value).
+KEYED = sorted(PARTITIONER_NAMES - {"field", "random", "round_robin", "uniform_sticky"})
 # Null keys are spread (randomly or sticky), never hashed.
-KEYLESS_SPREAD = [
-    "murmur2",
-    "murmur2_random",
-    "consistent_random",
-    "fnv1a_random",
-    "random",
-    "round_robin",
-    "uniform_sticky",
-    "murmur3",
-    "jump",
-    "default",
-]
+KEYLESS_SPREAD = sorted(PARTITIONER_NAMES - {"field", "consistent", "fnv1a"})
 UNIFORM_HASHES = ["murmur2", "consistent", "fnv1a", "murmur3", "jump"]
 
 
@@ -63,7 +27,7 @@ def make(name: str):
     return partitioning.create_core(name, **OPTIONS.get(name, {}))
 
 
-@pytest.mark.parametrize("name", ALL_NAMES + ["field"])
+@pytest.mark.parametrize("name", sorted(PARTITIONER_NAMES))
 @settings(max_examples=60, deadline=None)
 @given(view=views(), batch=st.lists(keys, min_size=1, max_size=20))
 @example(view=PartitionView("topic", [0], available=[]), batch=[None, b""])

@@ -12,34 +12,20 @@ import partitioning
 from partitioning import PartitioningError, PartitionView, registry
 from partitioning.kafka_python import KafkaPythonPartitioner, accumulator_load
 from tests.partitioning.fakes import FakeCluster
+from tests.partitioning.names import PARTITIONER_NAMES
 
-REQUIRED_NAMES = {
-    "murmur2",
-    "murmur2_random",
-    "consistent",
-    "consistent_random",
-    "fnv1a",
-    "fnv1a_random",
-    "random",
-    "round_robin",
-    "uniform_sticky",
-    "murmur3",
-    "jump",
-    "field",
-    "default",
-}
 OPTIONS = {"field": {"field": "id"}}
 STICKY_NAMES = {"murmur2", "uniform_sticky", "murmur3", "jump", "round_robin"}
 
 
 def test_every_required_name_is_registered() -> None:
-    assert REQUIRED_NAMES <= set(partitioning.names())
+    assert PARTITIONER_NAMES <= set(partitioning.names())
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown partitioner 'murmur4'") as info:
         partitioning.create("murmur4")
-    for name in REQUIRED_NAMES:
+    for name in PARTITIONER_NAMES:
         assert name in str(info.value)
 
 
@@ -48,7 +34,7 @@ def test_bad_option_names_the_partitioner() -> None:
         partitioning.create("murmur2", no_such_option=1)
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED_NAMES))
+@pytest.mark.parametrize("name", sorted(PARTITIONER_NAMES))
 def test_every_partitioner_is_a_kafka_python_partitioner(name: str) -> None:
     p = partitioning.create(name, **OPTIONS.get(name, {}))
     assert isinstance(p, KafkaPartitioner)
