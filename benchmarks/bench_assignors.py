@@ -98,6 +98,15 @@ def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+def baseline(skip: bool, assignor_cls: type, cluster: Cluster, wire: list[Member],
+             t_ours: float) -> tuple[float, str]:
+    """kafka-python's seconds for the same input and the ratio to ours (NaN, "n/a" if skipped)."""
+    if skip:
+        return float("nan"), "n/a"
+    t_base, _ = timed(assignor_cls().assign, cluster, wire)
+    return t_base, f"{t_base / t_ours:.0f}x"
+
+
 def partitions_of(wire_assignment: Any) -> list[tuple[str, int]]:
     return [(tp.topic, tp.partition) for tp in wire_assignment.partitions()]
 
@@ -125,11 +134,7 @@ def scenario_small(skip_baseline: bool) -> None:
             t_ours, _ = timed(ours.assign, cluster, wire)
             group = subscriptions_from_members(wire)
             t_core, _ = timed(core.assign, group, ClusterMetadata(counts))
-            if skip_baseline:
-                t_base, ratio = float("nan"), "n/a"
-            else:
-                t_base, _ = timed(baseline_cls().assign, cluster, wire)
-                ratio = f"{t_base / t_ours:.0f}x"
+            t_base, ratio = baseline(skip_baseline, baseline_cls, cluster, wire, t_ours)
             print(f"{name:<20}{event:<12}{t_base:>16.2f}{t_ours:>10.3f}{t_core:>13.3f}"
                   f"{ratio:>9}", flush=True)
 
@@ -151,11 +156,7 @@ def scenario_general(skip_baseline: bool) -> None:
                                ("cooperative-sticky", KafkaCooperativeSticky)):
         t_ours, result = timed(KafkaPythonAssignor(name).assign, cluster, wire)
         sizes = [len(a.partitions()) for a in result.values()]
-        if skip_baseline:
-            t_base, ratio = float("nan"), "n/a"
-        else:
-            t_base, _ = timed(baseline_cls().assign, cluster, wire)
-            ratio = f"{t_base / t_ours:.0f}x"
+        t_base, ratio = baseline(skip_baseline, baseline_cls, cluster, wire, t_ours)
         print(f"{name:<20}{t_base:>16.2f}{t_ours:>10.3f}{ratio:>9}"
               f"{max(sizes) - min(sizes):>13}", flush=True)
 
