@@ -243,10 +243,7 @@ def _general_path(
 ) -> dict[str, list[TopicPartition]]:
     members = g.members
     pos = {m: i for i, m in enumerate(members)}
-    subscribers: dict[str, list[str]] = {t: [] for t in g.all_topics}
-    for m in members:
-        for t in g.topics[m]:
-            subscribers[t].append(m)
+    subscribers = g.subscribers()
     count = {m: len(kept[m]) for m in members}
     sticky: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}
     fresh: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}

@@ -36,6 +36,14 @@ class PreparedGroup:
     topics: Mapping[str, frozenset[str]]
     all_topics: tuple[str, ...]
 
+    def subscribers(self) -> dict[str, list[str]]:
+        """Each topic of ``all_topics`` -> the members subscribed to it, in member order."""
+        out: dict[str, list[str]] = {t: [] for t in self.all_topics}
+        for m in self.members:
+            for t in self.topics[m]:
+                out[t].append(m)
+        return out
+
 
 def prepare(group: GroupSubscription, cluster: ClusterMetadata) -> PreparedGroup:
     """Validate ``group`` against ``cluster``; never raises on member-supplied data."""

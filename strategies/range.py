@@ -34,8 +34,7 @@ class RangeAssignor(Assignor):
         g = prepare(group, cluster)
         racks = has_racks(group, cluster)
         owned: dict[str, list[TopicPartition]] = {m: [] for m in g.members}
-        for topic in g.all_topics:
-            consumers = [m for m in g.members if topic in g.topics[m]]
+        for topic, consumers in g.subscribers().items():
             n = cluster.partition_counts[topic]
             per, extra = divmod(n, len(consumers))
             quotas = [per + (1 if i < extra else 0) for i in range(len(consumers))]

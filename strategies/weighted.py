@@ -83,10 +83,7 @@ def _place(
     members = g.members
     if not members:
         return {}
-    subscribers: dict[str, list[str]] = {t: [] for t in g.all_topics}
-    for m in members:
-        for t in g.topics[m]:
-            subscribers[t].append(m)
+    subscribers = g.subscribers()
     topic_weight = {t: sum(weight[tp] for tp in cluster.partitions_of(t)) for t in g.all_topics}
     w_max = max(weight.values(), default=0.0)
     share = {m: sum(topic_weight[t] / len(subscribers[t]) for t in g.topics[m]) for m in members}
