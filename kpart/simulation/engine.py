@@ -168,11 +168,14 @@ class Simulation:
             return 0.0
         return self.timing.metadata_refresh_s / 2
 
-    def _spawn(self, spec: MemberSpec) -> Process:
-        member_id = f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
-        proc = Process(spec, member_id, self.rng.uniform(0.0, self.timing.heartbeat_interval_s))
+    def _new_member_id(self) -> str:
+        """The id the coordinator hands a (re)joining member, drawn from the seeded generator."""
+        return f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+
+    def _spawn(self, spec: MemberSpec) -> None:
+        proc = Process(spec, self._new_member_id(),
+                       self.rng.uniform(0.0, self.timing.heartbeat_interval_s))
         self.group[spec.name] = proc
-        return proc
 
     def _leave(self, name: str, t: float) -> float:
         proc = self.group.pop(name)
@@ -196,7 +199,7 @@ class Simulation:
         if proc.spec.static and downtime < self.timing.session_timeout_s:
             # Static membership: the coordinator keeps the assignment; no rebalance.
             self.ledger.release(proc.owned, t)
-            proc.member_id = f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+            proc.member_id = self._new_member_id()
             self.ledger.acquire(proc.owned, name, back)
             self._sample(back)
             return back

@@ -95,9 +95,7 @@ def parse_scenario(
     seed = root.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError("seed", f"must be an integer, got {seed!r}")
-    name = root.get("name", default_name)
-    if not isinstance(name, str) or not name:
-        raise ScenarioError("name", f"must be a non-empty string, got {name!r}")
+    name = _str(root.get("name", default_name), "name")
     description = root.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError("description", "must be a string")
@@ -350,7 +348,7 @@ def _events(
             if at < now:
                 raise ScenarioError(f"{p}.at", f"events must be in time order; {at:g} is before {now:g}")
         else:
-            at = now + timing.event_interval_s if out else timing.event_interval_s
+            at = now + timing.event_interval_s
         now = at
         ev: Event
         if kind == "join":
