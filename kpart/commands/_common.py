@@ -8,7 +8,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kpart.simulation import Scenario, ScenarioError, default_scenario, load_scenario
+from kpart.simulation import (
+    Scenario,
+    ScenarioError,
+    SimulationResult,
+    default_scenario,
+    load_scenario,
+    to_csv,
+    to_json,
+)
 
 
 def add_scenario_args(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +26,7 @@ def add_scenario_args(parser: argparse.ArgumentParser) -> None:
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON instead of tables")
     out.add_argument("--csv", action="store_true", help="print CSV (one row per strategy and event)")
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
 def scenario_from(args: argparse.Namespace) -> Scenario:
@@ -25,6 +34,15 @@ def scenario_from(args: argparse.Namespace) -> Scenario:
     if args.seed is not None:
         scenario = dataclasses.replace(scenario, seed=args.seed)
     return scenario
+
+
+def print_as_data(args: argparse.Namespace, results: list[SimulationResult]) -> bool:
+    """Print ``results`` as JSON or CSV when ``--json`` or ``--csv`` was given; True if so."""
+    if args.json:
+        print(to_json(results))
+    elif args.csv:
+        print(to_csv(results), end="")
+    return bool(args.json or args.csv)
 
 
 def fail(message: str) -> int:

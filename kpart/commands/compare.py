@@ -13,21 +13,18 @@ from kpart.commands._common import (
     add_scenario_args,
     guarded,
     live_report,
+    print_as_data,
     scenario_from,
     strategy_list,
 )
-from kpart.simulation import DEFAULT_STRATEGIES, compare, comparison_table, to_csv, to_json
+from kpart.simulation import DEFAULT_STRATEGIES, compare, comparison_table
 from kpart.simulation.keys import KeyDistribution
 
 
 def run(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
     results = compare(scenario, args.strategies, progress=not args.no_progress)
-    if args.json:
-        print(to_json(results))
-    elif args.csv:
-        print(to_csv(results), end="")
-    else:
+    if not print_as_data(args, results):
         events = len(scenario.events)
         print(f"scenario {scenario.name!r}: {len(scenario.members)} members, {events} events, "
               f"seed {scenario.seed}"
@@ -59,6 +56,5 @@ def add(sub: argparse._SubParsersAction) -> None:
                         help="comma-separated strategy names (default: %(default)s); "
                         "NAME@eager forces the eager protocol")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="also write PNG charts into DIR")
-    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     add_live_args(parser)
     parser.set_defaults(run=guarded(run))

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 
-from kpart.commands._common import add_live_args, add_scenario_args, guarded, live_report, scenario_from
-from kpart.simulation import compare, events_table, to_csv, to_json
+from kpart.commands._common import (
+    add_live_args,
+    add_scenario_args,
+    guarded,
+    live_report,
+    print_as_data,
+    scenario_from,
+)
+from kpart.simulation import compare, events_table
 
 
 def run(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
     [result] = compare(scenario, [args.strategy], progress=not args.no_progress)
-    if args.json:
-        print(to_json([result]))
-    elif args.csv:
-        print(to_csv([result]), end="")
-    else:
+    if not print_as_data(args, [result]):
         print(f"scenario {scenario.name!r} under {result.strategy} ({result.protocol} protocol)\n")
         print(events_table(result))
     if args.live:
@@ -32,6 +35,5 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_scenario_args(parser)
     parser.add_argument("--strategy", default="cooperative-sticky",
                         help="strategy name (default: %(default)s); NAME@eager forces the eager protocol")
-    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     add_live_args(parser)
     parser.set_defaults(run=guarded(run))
