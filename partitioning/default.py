@@ -21,8 +21,7 @@ class KafkaPythonDefaultPartitioner:
 
     def partition(self, key: bytes | None, value: bytes | None, view: PartitionView) -> int:
         if key is None:
-            candidates = view.available_or_all()
-            return candidates[self._rng.randrange(len(candidates))]
+            return self._rng.choice(view.available_or_all())
         if type(key) is not bytes:
             key = check_key(key)
         return view.all[murmur2_partition(key, len(view.all))]

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable
 
 from partitioning.core import PartitionView, check_key
-from partitioning.hashing import fnv1a, murmur2
+from partitioning.hashing import fnv1a, murmur2_partition
 
 KeyIndex = Callable[[bytes, int], int]
 
@@ -38,11 +38,6 @@ KeyIndex = Callable[[bytes, int], int]
 def crc32_index(key: bytes, count: int) -> int:
     """librdkafka ``consistent``: ``crc32(key) % count``."""
     return zlib.crc32(key) % count
-
-
-def murmur2_index(key: bytes, count: int) -> int:
-    """librdkafka ``murmur2``: ``(murmur2(key) & 0x7fffffff) % count`` (Java's mapping)."""
-    return (murmur2(key) & 0x7FFFFFFF) % count
 
 
 def fnv1a_index(key: bytes, count: int) -> int:
@@ -73,8 +68,7 @@ class LibrdkafkaPartitioner:
         self._sticky: dict[str, tuple[int, float]] = {}
 
     def _random(self, view: PartitionView) -> int:
-        candidates = view.available_or_all()
-        return candidates[self._rng.randrange(len(candidates))]
+        return self._rng.choice(view.available_or_all())
 
     def _sticky_random(self, view: PartitionView) -> int:
         if self._linger_s == 0:
@@ -117,7 +111,7 @@ def consistent_random(sticky_linger_ms: float = 10.0, seed: int | None = None) -
 
 def murmur2_random(sticky_linger_ms: float = 10.0, seed: int | None = None) -> LibrdkafkaPartitioner:
     """librdkafka ``murmur2_random``: Java's murmur2 mapping; null keys random, empty hashed."""
-    return LibrdkafkaPartitioner(murmur2_index, True, False, sticky_linger_ms, seed)
+    return LibrdkafkaPartitioner(murmur2_partition, True, False, sticky_linger_ms, seed)
 
 
 def fnv1a_partitioner(sticky_linger_ms: float = 10.0, seed: int | None = None) -> LibrdkafkaPartitioner:

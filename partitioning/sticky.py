@@ -70,7 +70,7 @@ class StickyState:
             load = view.load
             if load:
                 return weighted_choice(candidates, load, self._rng)
-        return candidates[self._rng.randrange(len(candidates))]
+        return self._rng.choice(candidates)
 
     def partition(self, size: int, view: PartitionView) -> int:
         """Route one keyless record of ``size`` bytes."""
