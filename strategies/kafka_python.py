@@ -38,6 +38,28 @@ metadata (partition counts, replica racks) from kafka-python's cluster view, run
 assignor and encodes the result. Static members keep their ``group.instance.id`` so range and
 round-robin place them by it; a static member that restarts within the session timeout is
 given its assignment back by the broker without a rebalance.
+
+Work-arounds for two kafka-python 3.0.12 defects in how a consumer finishes a JoinGroup/SyncGroup
+round when ``poll(timeout_ms=...)`` returns before the round is over (the broker holds a
+JoinGroup until every member has rejoined, so this is common). kafka-python keeps the round
+(``_join_task``) for the next ``poll()`` to await, but:
+
+- ``BaseCoordinator.need_rejoin`` (``kafka/coordinator/base.py``) and
+  ``ConsumerCoordinator.need_rejoin`` (``kafka/coordinator/consumer.py``) do not count a pending
+  round. When the round was started because the leader saw the metadata change (a topic grew)
+  or the subscription changed, ``_perform_assignment``/``group_protocols`` clear that reason
+  while the round runs, so the next ``poll()`` never returns to it: the member stays
+  "rebalancing" without an assignment and without heartbeats until the broker expels it after
+  the session timeout (the group runs without it, with its partitions unassigned meanwhile).
+- ``BaseCoordinator.join_group_async`` (``kafka/coordinator/base.py``) tests
+  ``self._join_task is None or self._join_task.is_done``: a round that finished between two
+  ``poll()`` calls is dropped and a new JoinGroup sent, which costs the group one more
+  rebalance each time (more rounds than a cooperative rebalance needs; frequent under CPU load).
+
+The first time ``metadata()`` runs inside a kafka-python coordinator, the adapter patches that
+coordinator (:func:`complete_join_rounds`): a pending round keeps ``need_rejoin()`` true, and a
+finished round is handed to kafka-python's own code, which takes its assignment (or raises its
+error) exactly as when the round finishes within a ``poll()``.
 """
 
 from __future__ import annotations
@@ -110,6 +132,7 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
         if protocol is None:
             protocol = self.core.protocols[0]
         if coordinator is not None:
+            complete_join_rounds(coordinator)
             self.owned = tuple(sorted(TopicPartition(tp.topic, tp.partition) for tp in
                                       coordinator._subscription.assigned_partitions()))
         owned = self.owned if protocol is RebalanceProtocol.COOPERATIVE else ()
@@ -189,6 +212,66 @@ def _calling_coordinator() -> Any:
         return None
     finally:
         del frame
+
+
+class _FinishedJoinRound:
+    """A JoinGroup/SyncGroup round that has finished but whose result kafka-python has not
+    taken yet. It reports itself as not done, so ``join_group_async`` awaits it (and receives
+    the finished round's assignment or error at once) instead of starting another round."""
+
+    is_done = False
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+
+    def add_callback(self, f: Any, *args: Any, **kwargs: Any) -> _FinishedJoinRound:
+        self.task.add_callback(f, *args, **kwargs)
+        return self
+
+    def add_errback(self, f: Any, *args: Any, **kwargs: Any) -> _FinishedJoinRound:
+        self.task.add_errback(f, *args, **kwargs)
+        return self
+
+    def __await__(self) -> Any:
+        return self.task.__await__()
+
+
+def complete_join_rounds(coordinator: Any) -> None:
+    """Make a kafka-python coordinator finish every JoinGroup/SyncGroup round it starts, even
+    when ``poll()`` times out in the middle of it (the two defects in the module docstring):
+
+    - ``need_rejoin()`` also answers True while a round is pending (as the Java client's
+      ``rejoinNeededOrPending()``), so the next ``poll()`` goes back to the round;
+    - ``join_group_async()`` takes the result of a round that finished between two polls
+      instead of starting a new one.
+
+    Installed once per coordinator; a no-op for objects without kafka-python 3's ``_join_task``.
+    """
+    if getattr(coordinator, "_strategies_completes_joins", False):
+        return
+    join = getattr(coordinator, "join_group_async", None)
+    need_rejoin = getattr(coordinator, "need_rejoin", None)
+    if join is None or need_rejoin is None or not hasattr(coordinator, "_join_task"):
+        return
+
+    def pending() -> bool:
+        if coordinator._join_task is None:
+            return False
+        subscription = getattr(coordinator, "_subscription", None)
+        return subscription is None or bool(subscription.partitions_auto_assigned())
+
+    def need_rejoin_or_pending() -> bool:
+        return bool(need_rejoin()) or pending()
+
+    async def join_group_async(timeout_ms: Any = None) -> Any:
+        task = coordinator._join_task
+        if task is not None and task.is_done:
+            coordinator._join_task = _FinishedJoinRound(task)
+        return await join(timeout_ms=timeout_ms)
+
+    coordinator.need_rejoin = need_rejoin_or_pending
+    coordinator.join_group_async = join_group_async
+    coordinator._strategies_completes_joins = True
 
 
 def _wire_partitions(schema: Any, tps: Iterable[TopicPartition]) -> list[Any]:

@@ -25,7 +25,8 @@ def main(argv: list[str]) -> None:
     from strategies.kafka_python import KafkaPythonAssignor
 
     if os.environ.get("KPART_LIVE_DEBUG"):
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format=f"%(asctime)s {name} %(name)s %(levelname)s %(message)s")
     consumer = KafkaConsumer(
         *topics, bootstrap_servers=bootstrap, group_id=group,
         group_instance_id=name if static == "1" else None,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import kafka.errors as KafkaErrors
 import pytest
 from kafka.coordinator.assignors.abstract import AbstractPartitionAssignor
 from kafka.coordinator.assignors.abstract import RebalanceProtocol as KRP
+from kafka.coordinator.base import BaseCoordinator, Generation
+from kafka.future import Future
+from kafka.net.manager import KafkaConnectionManager
 from kafka.protocol.consumer.metadata import (
     ConsumerProtocolAssignment,
     ConsumerProtocolSubscription,
 )
+from kafka.structs import MemberState
 from kafka.structs import TopicPartition as KTP
 
 import strategies
@@ -24,6 +30,7 @@ from strategies.kafka_python import (
     RangePartitionAssignor,
     RoundRobinPartitionAssignor,
     StickyPartitionAssignor,
+    complete_join_rounds,
 )
 
 Sub = ConsumerProtocolSubscription
@@ -218,3 +225,158 @@ def test_leader_uses_replica_racks_reported_by_brokers() -> None:
     members = [FakeMember("a", sub(["t"], rack_id="r1")), FakeMember("b", sub(["t"], rack_id="r2"))]
     out = RangePartitionAssignor().assign(cluster, members)
     assert partitions(out["a"]) == [("t", 1)] and partitions(out["b"]) == [("t", 0)]
+
+
+# -- kafka-python's join loop: a round that finished between two polls ---------------------------
+class FakeNet:
+    def __init__(self) -> None:
+        self.timeouts: list[Any] = []
+
+    def call_later(self, delay: float, fn: Any) -> Any:
+        self.timeouts.append(fn)
+        return fn
+
+    def cancel(self, handle: Any) -> None:
+        if handle in self.timeouts:
+            self.timeouts.remove(handle)
+
+    async def sleep(self, seconds: float) -> None:
+        return None
+
+
+class FakeManager:
+    """kafka-python's connection manager as the join loop uses it: its real ``wait_for``,
+    and a ``call_soon`` that records each new JoinGroup round (left in flight)."""
+
+    wait_for = KafkaConnectionManager.wait_for
+
+    def __init__(self) -> None:
+        self._net = FakeNet()
+        self.rounds_started = 0
+
+    def call_soon(self, coro: Any, *args: Any) -> Future:
+        self.rounds_started += 1
+        self.on_round_start()
+        return Future()
+
+    def on_round_start(self) -> None:
+        pass
+
+
+class JoiningCoordinator:
+    """What kafka-python's real ``BaseCoordinator.join_group_async`` touches, nothing more."""
+
+    join_group_async = BaseCoordinator.join_group_async
+    _use_group_apis = True
+    config = {"retry_backoff_ms": 100}
+
+    def __init__(self) -> None:
+        self._manager = FakeManager()
+        self._lock = threading.RLock()
+        self._generation = Generation(7, "m-1", "cooperative-sticky")
+        self.rejoin_needed, self.rejoining = True, False
+        self.metadata_changed = False  # the leader's other reason to rejoin, cleared by the round
+        self._manager.on_round_start = self._perform_assignment
+        self.state = MemberState.UNJOINED
+        self._join_task: Any = None
+        self.completed: list[tuple[int, str, str, bytes]] = []
+
+    def need_rejoin(self) -> bool:
+        return self.metadata_changed or self.rejoin_needed
+
+    def _perform_assignment(self) -> None:
+        self.metadata_changed = False  # the leader's round takes the new metadata snapshot
+
+    async def ensure_coordinator_ready_async(self, timeout_ms: Any = None) -> bool:
+        return True
+
+    async def _on_join_prepare_async(self, generation: int, member_id: str, timeout_ms: Any = None) -> None:
+        return None
+
+    def _disable_heartbeat(self) -> None:
+        pass
+
+    def _enable_heartbeat(self) -> None:
+        pass
+
+    async def _do_join_and_sync_async(self) -> bytes:
+        raise AssertionError("never run: call_soon only records the round")
+
+    async def _on_join_complete_async(self, generation: int, member_id: str, protocol: str,
+                                      assignment: bytes) -> None:
+        self.completed.append((generation, member_id, protocol, assignment))
+
+    def poll(self, timeout_ms: int = 100) -> bool:
+        """One ``poll()``'s worth of joining, as kafka-python's ``ConsumerCoordinator.poll``
+        does it: join only if ``need_rejoin()``; the poll timer expires if the round is pending."""
+        if not self.need_rejoin():
+            return True
+        coro = self.join_group_async(timeout_ms=timeout_ms)
+        try:
+            while True:
+                coro.send(None)  # suspended on a round still in flight: the poll times out
+                for fire in list(self._manager._net.timeouts):
+                    fire()
+        except StopIteration as done:
+            return bool(done.value)
+
+
+def test_join_round_finishing_between_polls_is_taken_not_repeated() -> None:
+    coord = JoiningCoordinator()
+    complete_join_rounds(coord)
+    assert coord.poll() is False and coord._manager.rounds_started == 1  # JoinGroup in flight
+    coord._join_task.success(b"assignment")  # JoinGroup + SyncGroup finish between two polls
+    assert coord.poll() is True
+    assert coord._manager.rounds_started == 1, "kafka-python sent a second JoinGroup"
+    assert coord.completed == [(7, "m-1", "cooperative-sticky", b"assignment")]
+    assert coord.state == MemberState.STABLE and not coord.rejoin_needed and not coord.rejoining
+
+
+def test_join_round_started_for_new_metadata_is_finished_by_the_next_polls() -> None:
+    coord = JoiningCoordinator()
+    coord.rejoin_needed, coord.metadata_changed = False, True  # a stable leader sees a topic grow
+    complete_join_rounds(coord)
+    assert coord.poll() is False and coord._manager.rounds_started == 1
+    assert coord.poll() is False, "a pending round is still a reason to poll the join"
+    coord._join_task.success(b"grown")
+    assert coord.poll() is True and coord.completed == [(7, "m-1", "cooperative-sticky", b"grown")]
+    assert coord.state == MemberState.STABLE and coord._manager.rounds_started == 1
+    assert coord.poll() is True and coord._manager.rounds_started == 1  # nothing left to do
+
+
+def test_join_round_failing_between_polls_raises_its_fatal_error() -> None:
+    coord = JoiningCoordinator()
+    complete_join_rounds(coord)
+    coord.poll()
+    coord._join_task.failure(KafkaErrors.GroupAuthorizationFailedError("g"))
+    with pytest.raises(KafkaErrors.GroupAuthorizationFailedError):
+        coord.poll()
+
+
+def test_join_round_failing_between_polls_with_a_retriable_error_is_retried() -> None:
+    coord = JoiningCoordinator()
+    complete_join_rounds(coord)
+    coord.poll()
+    coord._join_task.failure(KafkaErrors.RebalanceInProgressError())
+    assert coord.poll() is False and coord._manager.rounds_started == 2 and not coord.completed
+
+
+def test_metadata_installs_the_join_fix_on_the_calling_coordinator_once() -> None:
+    class Coordinator(JoiningCoordinator):
+        def __init__(self, assignor: Any) -> None:
+            super().__init__()
+            self._assignors = {assignor.name: assignor}
+            self._rebalance_protocol = KRP.COOPERATIVE
+            self._subscription = FakeSubscriptionState(set())
+
+        def group_protocols(self) -> list[tuple[str, Any]]:
+            return [(n, a.metadata({"t"})) for n, a in self._assignors.items()]
+
+    coord = Coordinator(CooperativeStickyPartitionAssignor())
+    coord.group_protocols()
+    installed = coord.join_group_async
+    coord.group_protocols()
+    assert coord.join_group_async is installed
+    coord.poll()
+    coord._join_task.success(b"a")
+    assert coord.poll() is True and coord._manager.rounds_started == 1
