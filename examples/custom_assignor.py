@@ -56,7 +56,7 @@ class PinnedAssignor(CooperativeStickyAssignor):
         for topic, member_id in owner_of_topic.items():
             owned[member_id].extend(cluster.partitions_of(topic))
         # KIP-429: never hand over a partition another member still holds.
-        return withhold_transfers(GroupAssignment.of(owned), group, cluster)
+        return withhold_transfers(GroupAssignment.of(owned), group)
 
 
 strategies.register("pinned", PinnedAssignor)

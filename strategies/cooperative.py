@@ -77,14 +77,11 @@ class CooperativeStickyAssignor(Assignor):
         return encode_generation(generation)
 
 
-def withhold_transfers(
-    target: GroupAssignment, group: GroupSubscription, cluster: ClusterMetadata | None = None
-) -> GroupAssignment:
+def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> GroupAssignment:
     """``target`` minus every partition that moves to a member from another claimant (KIP-429).
 
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
-    ``cluster`` is not read; it is accepted so existing three-argument calls keep working.
     """
     own = {m: set(sub.owned_partitions) for m, sub in group.items()}
     everyone = set().union(*own.values()) if own else set()
