@@ -65,9 +65,13 @@ class LiveStep:
 
     @property
     def verdict(self) -> str:
-        if self.predicted == self.observed:
+        """"match", "same up to member names" or "DIFFERS" (the order of a member's partitions
+        does not count)."""
+        predicted = {m: frozenset(tps) for m, tps in self.predicted.items()}
+        observed = {m: frozenset(tps) for m, tps in self.observed.items()}
+        if predicted == observed:
             return "match"
-        if sorted(map(tuple, self.predicted.values())) == sorted(map(tuple, self.observed.values())):
+        if sorted(map(sorted, predicted.values())) == sorted(map(sorted, observed.values())):
             return "same up to member names"
         return "DIFFERS"
 
@@ -167,7 +171,8 @@ class _Group:
                   and len(owned) == len(set(owned)) and set(owned) == partitions)
             if ok and snap == last:
                 if stable_since is not None and time.monotonic() - stable_since >= 2.0:
-                    return gens.pop(), {n: list(tps) for n, (_, tps) in sorted(snap.items())}
+                    return gens.pop(), {n: sorted(tps, key=_partition_order)
+                                        for n, (_, tps) in sorted(snap.items())}
             else:
                 stable_since = time.monotonic() if ok else None
             last = snap
@@ -182,6 +187,12 @@ class _Group:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _partition_order(tp: str) -> tuple[str, int]:
+    """``"topic-12"`` -> ``("topic", 12)``: the simulator's order (partition 10 after 9, not 1)."""
+    topic, _, partition = tp.rpartition("-")
+    return topic, int(partition)
 
 
 def _admin(bootstrap: str) -> Any:

@@ -42,6 +42,11 @@ def test_verdicts() -> None:
     assert LiveStep("s", a, a, 1, 1).verdict == "match"
     assert LiveStep("s", a, {"x": ["t-1"], "y": ["t-0"]}, 1, 1).verdict == "same up to member names"
     assert LiveStep("s", a, {"x": ["t-0", "t-1"], "y": []}, 1, 1).verdict == "DIFFERS"
+    # the simulator lists t-9 before t-10; a consumer may report them in text order
+    b = {"x": ["t-9", "t-10"], "y": ["t-2", "t-11"]}
+    assert LiveStep("s", b, {"x": ["t-10", "t-9"], "y": ["t-11", "t-2"]}, 1, 1).verdict == "match"
+    assert LiveStep("s", b, {"x": ["t-11", "t-2"], "y": ["t-10", "t-9"]}, 1, 1).verdict == (
+        "same up to member names")
 
 
 def test_events_that_cannot_run_live_are_refused_before_connecting() -> None:
