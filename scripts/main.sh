@@ -3,5 +3,5 @@
 # Extra arguments go to `kpart compare`, e.g. `bash scripts/main.sh examples/scenarios/rack-outage.yaml`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh plot
 exec .venv/bin/kpart compare "$@"
