@@ -3,7 +3,10 @@
     python -m kpart.simulation.live_worker BOOTSTRAP GROUP STRATEGY NAME STATIC STOPFILE
         SESSION_MS TOPIC...
 
-Joins GROUP with the ``strategies`` kafka-python adapter and prints one JSON line
+Fetches the metadata of its topics, then joins GROUP with the ``strategies`` kafka-python
+adapter (a kafka-python consumer otherwise sends its first JoinGroup before it knows its topics,
+and a first member leading alone assigns nothing, then rebalances again once the metadata
+arrives: one more round than the simulator's members need) and prints one JSON line
 ``{"name", "generation", "assignment"}`` each time its generation or assignment changes, until
 STOPFILE exists; then closes (a dynamic member leaves the group, a static one does not).
 With ``KPART_LIVE_DEBUG`` set in the environment, kafka-python logs to stderr (which the live
@@ -34,6 +37,8 @@ def main(argv: list[str]) -> None:
         session_timeout_ms=int(session_ms), heartbeat_interval_ms=min(3000, int(session_ms) // 10),
         metadata_max_age_ms=5000, enable_auto_commit=False,
     )
+    for topic in topics:  # learn the topics before joining, as the simulated members know them
+        consumer.partitions_for_topic(topic)
     last = None
     try:
         while not os.path.exists(stop):
