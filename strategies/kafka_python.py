@@ -243,7 +243,8 @@ def complete_join_rounds(coordinator: Any) -> None:
     - ``need_rejoin()`` also answers True while a round is pending (as the Java client's
       ``rejoinNeededOrPending()``), so the next ``poll()`` goes back to the round;
     - ``join_group_async()`` takes the result of a round that finished between two polls
-      instead of starting a new one.
+      instead of starting a new one; a round that failed with an error other than a
+      ``KafkaError`` (an assignor error) is raised once, then the next ``poll()`` rejoins.
 
     Installed once per coordinator; a no-op for objects without kafka-python 3's ``_join_task``.
     """
@@ -267,7 +268,16 @@ def complete_join_rounds(coordinator: Any) -> None:
         task = coordinator._join_task
         if task is not None and task.is_done:
             coordinator._join_task = _FinishedJoinRound(task)
-        return await join(timeout_ms=timeout_ms)
+        try:
+            return await join(timeout_ms=timeout_ms)
+        except Exception:
+            # kafka-python forgets a round that failed with a KafkaError; one that failed with
+            # anything else (an assignor error) is left behind: raise it once, then retry.
+            left = coordinator._join_task
+            if isinstance(left, _FinishedJoinRound) or (left is not None and left.is_done):
+                coordinator._join_task = None
+                coordinator.rejoin_needed = True
+            raise
 
     coordinator.need_rejoin = need_rejoin_or_pending
     coordinator.join_group_async = join_group_async

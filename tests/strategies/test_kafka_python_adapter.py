@@ -253,11 +253,16 @@ class FakeManager:
     def __init__(self) -> None:
         self._net = FakeNet()
         self.rounds_started = 0
+        self.fail_next_round: Exception | None = None
 
     def call_soon(self, coro: Any, *args: Any) -> Future:
         self.rounds_started += 1
         self.on_round_start()
-        return Future()
+        round_ = Future()
+        if self.fail_next_round is not None:
+            round_.failure(self.fail_next_round)
+            self.fail_next_round = None
+        return round_
 
     def on_round_start(self) -> None:
         pass
@@ -351,6 +356,22 @@ def test_join_round_failing_between_polls_raises_its_fatal_error() -> None:
     coord._join_task.failure(KafkaErrors.GroupAuthorizationFailedError("g"))
     with pytest.raises(KafkaErrors.GroupAuthorizationFailedError):
         coord.poll()
+
+
+@pytest.mark.parametrize("between_polls", [True, False])
+def test_join_round_failing_with_an_assignor_error_raises_it_once_then_retries(between_polls: bool) -> None:
+    coord = JoiningCoordinator()
+    coord.rejoin_needed, coord.metadata_changed = False, True
+    complete_join_rounds(coord)
+    if between_polls:
+        coord.poll()
+        coord._join_task.failure(ValueError("assignor failed"))
+    else:
+        coord._manager.fail_next_round = ValueError("assignor failed")  # fails during the poll
+    with pytest.raises(ValueError, match="assignor failed"):
+        coord.poll()
+    rounds = coord._manager.rounds_started
+    assert coord.poll() is False and coord._manager.rounds_started == rounds + 1
 
 
 def test_join_round_failing_between_polls_with_a_retriable_error_is_retried() -> None:
