@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -91,18 +92,32 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports that are free on 127.0.0.1 right now."""
-    sockets = []
+def _port_bindable(port: int) -> bool:
+    """True if nothing on this host holds ``port``: no listener and no connection's local end."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port_block(size: int) -> int:
+    """First port of ``size`` consecutive ports that are free, below the ephemeral range.
+
+    Ports the kernel hands to outgoing connections are avoided, so no client connection can take
+    a port between this check and the broker binding it.
+    """
     try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(10_000, ephemeral_low - size)
+        if all(_port_bindable(first + i) for i in range(size)):
+            return first
+    raise BrokerError(f"no {size} consecutive free ports found between 10000 and {ephemeral_low}")
 
 
 def _cluster_id() -> str:
@@ -169,8 +184,9 @@ class LocalCluster:
 
     @classmethod
     def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True) -> LocalCluster:
-        ports = free_ports(2 * nodes)
-        return cls(directory, ports[:nodes], ports[nodes:], tied_to_parent)
+        first = free_port_block(2 * nodes)
+        ports = [first + 2 * i for i in range(nodes)]
+        return cls(directory, ports, [p + 1 for p in ports], tied_to_parent)
 
     @classmethod
     def load(cls, directory: Path) -> LocalCluster:
@@ -190,7 +206,7 @@ class LocalCluster:
         """Format storage and start every node; return once all accept connections."""
         java = java_executable()
         lib = ensure_jars()
-        taken = [p for n in self.nodes for p in (n.port, n.controller_port) if port_is_open(p)]
+        taken = [p for n in self.nodes for p in (n.port, n.controller_port) if not _port_bindable(p)]
         if taken:
             raise BrokerError(f"port(s) {', '.join(map(str, taken))} on 127.0.0.1 already in use")
         classpath = str(lib / "*")

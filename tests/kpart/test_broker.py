@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from kpart.broker import BrokerError, LocalCluster, ensure_jars, free_ports
+from kpart.broker import BrokerError, LocalCluster, ensure_jars, free_port_block
 from tests.support import create_topic
 
 KPART = [sys.executable, "-m", "kpart.cli"]
@@ -119,7 +119,7 @@ def test_three_node_cluster_serves_a_replicated_topic_and_survives_a_lost_node(t
 
 @pytest.mark.integration
 def test_cli_starts_and_stops_a_broker_that_clients_can_use(tmp_path: Path) -> None:
-    port = free_ports(1)[0]
+    port = free_port_block(2)
     state = tmp_path / "cluster"
     started = run_kpart("broker", "start", "--port", str(port), "--dir", str(state))
     try:
