@@ -43,24 +43,6 @@ def tp_names(tps: Iterable[Any]) -> list[str]:
     return sorted(f"{tp.topic}:{tp.partition}" for tp in tps)
 
 
-def _finish_joins_in_flight(coordinator: Any) -> None:
-    """Work around a kafka-python 3.0.12 join defect for this member.
-
-    When ``poll(timeout_ms=...)`` runs out while a JoinGroup/SyncGroup round is in flight and
-    the round itself made ``need_rejoin()`` false (the leader's assignment refreshes its
-    metadata snapshot), nothing awaits the round again: its assignment is never applied, the
-    heartbeat stays disabled and the member is evicted at the session timeout. Counting a
-    round in flight as "rejoin needed" makes the next poll finish it. The assignment itself is
-    untouched: it is still computed by the ``strategies`` adapter on the leader.
-    """
-    plain = coordinator.need_rejoin
-
-    def need_rejoin() -> bool:
-        return bool(plain()) or coordinator._join_task is not None
-
-    coordinator.need_rejoin = need_rejoin
-
-
 def run_kafka_python(cfg: dict[str, Any]) -> None:
     """A kafka-python member using the ``strategies`` adapter classes."""
     from kafka import KafkaConsumer
@@ -100,12 +82,9 @@ def run_kafka_python(cfg: dict[str, Any]) -> None:
     )
     consumer.subscribe(cfg["topics"], listener=Listener())
     coordinator = consumer._coordinator
-    _finish_joins_in_flight(coordinator)
     last = None
     try:
         while not os.path.exists(cfg["stop"]):
-            if coordinator.need_rejoin():
-                coordinator.poll(timeout_ms=20_000)  # finish a rebalance in one call
             batches = consumer.poll(timeout_ms=100)
             read = [
                 f"{tp.topic}:{tp.partition}/{r.key.decode()}"
