@@ -210,17 +210,10 @@ class LocalCluster:
         if taken:
             raise BrokerError(f"port(s) {', '.join(map(str, taken))} on 127.0.0.1 already in use")
         classpath = str(lib / "*")
-        cluster_id = _cluster_id()
+        cluster_id = self._recorded_cluster_id() or _cluster_id()
         for node in self.nodes:
             self._write_config(node)
-        (self.directory / "cluster.json").write_text(
-            json.dumps(
-                {
-                    "ports": [n.port for n in self.nodes],
-                    "controller_ports": [n.controller_port for n in self.nodes],
-                }
-            )
-        )
+        (self.directory / "cluster.json").write_text(json.dumps({**self._layout(), "cluster_id": cluster_id}))
         formatters = [
             subprocess.Popen(
                 [
@@ -252,6 +245,28 @@ class LocalCluster:
         except BaseException:
             self.stop()
             raise
+
+    def _layout(self) -> dict[str, list[int]]:
+        return {
+            "ports": [n.port for n in self.nodes],
+            "controller_ports": [n.controller_port for n in self.nodes],
+        }
+
+    def _recorded_cluster_id(self) -> str | None:
+        """The id of the cluster whose data ``directory`` already holds, so a restart keeps it.
+
+        Raises if that cluster had another layout: its storage cannot serve this one.
+        """
+        try:
+            recorded = json.loads((self.directory / "cluster.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if {k: recorded.get(k) for k in ("ports", "controller_ports")} != self._layout():
+            raise BrokerError(
+                f"{self.directory} holds a cluster on ports {recorded.get('ports')}: "
+                "start it with the same ports and node count, or use another directory"
+            )
+        return recorded.get("cluster_id")
 
     def _write_config(self, node: Node) -> None:
         node.directory.mkdir(parents=True, exist_ok=True)

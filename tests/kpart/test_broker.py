@@ -138,6 +138,20 @@ def test_cli_starts_and_stops_a_broker_that_clients_can_use(tmp_path: Path) -> N
     after = run_kpart("broker", "status", "--dir", str(state))
     assert after.returncode == 1 and "stopped" in after.stdout
 
+    other_layout = run_kpart("broker", "start", "--port", str(port + 2), "--dir", str(state))
+    assert other_layout.returncode == 2
+    assert f"holds a cluster on ports [{port}]" in other_layout.stderr
+
+    restarted = run_kpart("broker", "start", "--port", str(port), "--dir", str(state))
+    try:
+        assert restarted.returncode == 0, restarted.stderr
+        producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{port}")
+        metadata = producer.send(topic, value=b"again").get(timeout=30)
+        producer.close()
+        assert metadata.offset == 1, "the restarted broker lost the first record"
+    finally:
+        run_kpart("broker", "stop", "--dir", str(state))
+
 
 def test_a_crashed_broker_fails_tests_at_once_with_its_log_tail(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
