@@ -25,7 +25,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 SESSION_TIMEOUT_MS = 10_000
@@ -41,6 +41,29 @@ def emit(event: str, **fields: Any) -> None:
 def tp_names(tps: Iterable[Any]) -> list[str]:
     """``"topic:partition"`` strings of any client's topic-partition objects, sorted."""
     return sorted(f"{tp.topic}:{tp.partition}" for tp in tps)
+
+
+def report_until_stopped(
+    cfg: dict[str, Any],
+    consumer: Any,
+    read_keys: Callable[[], list[str]],
+    snapshot: Callable[[], dict[str, Any]],
+) -> None:
+    """Consume until the stop file exists, emitting reads and every change of state; then close."""
+    last = None
+    try:
+        while not os.path.exists(cfg["stop"]):
+            read = read_keys()
+            if read:
+                emit("read", keys=read)
+            state = snapshot()
+            if state != last:
+                emit("state", **state)
+                last = state
+        emit("own", op="remove", tps=tp_names(consumer.assignment()))
+    finally:
+        consumer.close()
+    emit("closed")
 
 
 def run_kafka_python(cfg: dict[str, Any]) -> None:
@@ -82,34 +105,28 @@ def run_kafka_python(cfg: dict[str, Any]) -> None:
     )
     consumer.subscribe(cfg["topics"], listener=Listener())
     coordinator = consumer._coordinator
-    last = None
-    try:
-        while not os.path.exists(cfg["stop"]):
-            batches = consumer.poll(timeout_ms=100)
-            read = [
-                f"{tp.topic}:{tp.partition}/{r.key.decode()}"
-                for tp, records in batches.items()
-                for r in records
-                if r.key
-            ]
-            if read:
-                emit("read", keys=read)
-            generation = coordinator._generation
-            state = {
-                "member_id": generation.member_id,
-                "generation": generation.generation_id,
-                "leader": bool(coordinator._is_leader),
-                "protocol": generation.protocol,
-                "rebalance": coordinator._rebalance_protocol.name,
-                "assignment": tp_names(consumer.assignment()),
-            }
-            if state != last:
-                emit("state", **state)
-                last = state
-        emit("own", op="remove", tps=tp_names(consumer.assignment()))
-    finally:
-        consumer.close()
-    emit("closed")
+
+    def read_keys() -> list[str]:
+        batches = consumer.poll(timeout_ms=100)
+        return [
+            f"{tp.topic}:{tp.partition}/{r.key.decode()}"
+            for tp, records in batches.items()
+            for r in records
+            if r.key
+        ]
+
+    def snapshot() -> dict[str, Any]:
+        generation = coordinator._generation
+        return {
+            "member_id": generation.member_id,
+            "generation": generation.generation_id,
+            "leader": bool(coordinator._is_leader),
+            "protocol": generation.protocol,
+            "rebalance": coordinator._rebalance_protocol.name,
+            "assignment": tp_names(consumer.assignment()),
+        }
+
+    report_until_stopped(cfg, consumer, read_keys, snapshot)
 
 
 def run_confluent(cfg: dict[str, Any]) -> None:
@@ -140,30 +157,25 @@ def run_confluent(cfg: dict[str, Any]) -> None:
         emit("own", op="remove", tps=tp_names(tps))
 
     consumer.subscribe(cfg["topics"], on_assign=added, on_revoke=removed, on_lost=removed)
-    last = None
-    try:
-        while not os.path.exists(cfg["stop"]):
-            read = []
-            for msg in consumer.consume(num_messages=500, timeout=0.1):
-                if msg.error() is None and msg.key():
-                    read.append(f"{msg.topic()}:{msg.partition()}/{msg.key().decode()}")
-            if read:
-                emit("read", keys=read)
-            state = {
-                "member_id": consumer.memberid(),
-                "generation": -1,
-                "leader": None,
-                "protocol": ",".join(cfg["strategies"]),
-                "rebalance": None,
-                "assignment": tp_names(consumer.assignment()),
-            }
-            if state != last:
-                emit("state", **state)
-                last = state
-        emit("own", op="remove", tps=tp_names(consumer.assignment()))
-    finally:
-        consumer.close()
-    emit("closed")
+
+    def read_keys() -> list[str]:
+        return [
+            f"{msg.topic()}:{msg.partition()}/{msg.key().decode()}"
+            for msg in consumer.consume(num_messages=500, timeout=0.1)
+            if msg.error() is None and msg.key()
+        ]
+
+    def snapshot() -> dict[str, Any]:
+        return {
+            "member_id": consumer.memberid(),
+            "generation": -1,
+            "leader": None,
+            "protocol": ",".join(cfg["strategies"]),
+            "rebalance": None,
+            "assignment": tp_names(consumer.assignment()),
+        }
+
+    report_until_stopped(cfg, consumer, read_keys, snapshot)
 
 
 def main(argv: list[str]) -> int:
