@@ -10,16 +10,14 @@ uniform sticky.
 
 from __future__ import annotations
 
-import mmh3
-
-from partitioning.hashing import jump
+from partitioning.hashing import jump, murmur3_64
 from partitioning.keyed import KeyedStickyPartitioner
 from partitioning.sticky import DEFAULT_BATCH_SIZE
 
 
 def jump_index(key: bytes, count: int) -> int:
     """Jump-consistent bucket of ``key`` among ``count`` partitions."""
-    return jump(mmh3.hash64(key, 0, True, False)[0], count)
+    return jump(murmur3_64(key), count)
 
 
 class JumpPartitioner(KeyedStickyPartitioner):

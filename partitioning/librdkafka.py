@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable
 
 from partitioning.core import PartitionView, check_key
-from partitioning.hashing import fnv1a, murmur2_partition
+from partitioning.hashing import abs_int32, fnv1a, murmur2_partition
 
 KeyIndex = Callable[[bytes, int], int]
 
@@ -42,8 +42,7 @@ def crc32_index(key: bytes, count: int) -> int:
 
 def fnv1a_index(key: bytes, count: int) -> int:
     """librdkafka ``fnv1a`` / Sarama: ``abs(int32(fnv1a(key))) % count``."""
-    h = fnv1a(key)
-    return (h if h < 0x80000000 else 0x100000000 - h) % count
+    return abs_int32(fnv1a(key)) % count
 
 
 class LibrdkafkaPartitioner:
