@@ -23,7 +23,14 @@ from types import TracebackType
 from typing import IO, Any
 
 from kpart.broker import BrokerError, _die_with_parent, java_executable
-from strategies.core import ClusterMetadata, GroupAssignment, GroupSubscription, TopicPartition
+from strategies.core import (
+    Assignor,
+    ClusterMetadata,
+    GroupAssignment,
+    GroupSubscription,
+    RebalanceProtocol,
+    TopicPartition,
+)
 
 REFERENCE_PROJECT = Path(__file__).resolve().parent.parent / "broker" / "reference"
 MAIN_CLASS = "kpart.reference.ReferenceAssignors"
@@ -211,3 +218,21 @@ class JavaReference:
         self._stderr.seek(0)
         tail: Sequence[str] = [ln for ln in self._stderr.read().splitlines() if "SLF4J" not in ln][-lines:]
         return " | ".join(tail) or "(no output)"
+
+
+class ReferenceAssignor(Assignor):
+    """An :class:`~strategies.core.Assignor` whose answers come from a running :class:`JavaReference`.
+
+    It takes each member's previous assignment from ``owned_partitions`` and its generation (for
+    Java's ``sticky`` the harness turns them into the member's user data), so the same round
+    drivers can run ours and Java's side by side.
+    """
+
+    def __init__(self, java: JavaReference, name: str) -> None:
+        self.java = java
+        self.name = name
+        cooperative = name in ("cooperative-sticky", *ALIASES, "uniform", "server-range")
+        self.protocols = (RebalanceProtocol.COOPERATIVE,) if cooperative else (RebalanceProtocol.EAGER,)
+
+    def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+        return self.java.assign(self.name, group, cluster)
