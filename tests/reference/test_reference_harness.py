@@ -113,3 +113,16 @@ def test_a_missing_java_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("JAVA_HOME", "/nonexistent-jdk")
     with pytest.raises(JavaReferenceError, match="Java not found"):
         JavaReference().start()
+
+
+def test_repeated_timed_calls_see_the_same_inputs(java: JavaReference) -> None:
+    # Java's sticky consumes each member's user data buffer: every timed call gets fresh ones.
+    cluster = ClusterMetadata({"t0": 6})
+    owned = {"A": tps("t0p0", "t0p1", "t0p2"), "B": tps("t0p3", "t0p4", "t0p5")}
+    group = {m: MemberSubscription(m, frozenset({"t0"}), owned_partitions=o, generation=3)
+             for m, o in owned.items()}
+    group["C"] = MemberSubscription("C", frozenset({"t0"}))
+    once = java.run("sticky", group, cluster)
+    again = java.run("sticky", group, cluster, warmup=2, repeat=3)
+    assert again.assignment == once.assignment
+    assert all(len(set(once.assignment.owned[m]) & set(owned[m])) == 2 for m in owned)

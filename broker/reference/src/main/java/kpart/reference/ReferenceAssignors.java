@@ -121,14 +121,19 @@ public final class ReferenceAssignors {
                 throw new IllegalArgumentException("unknown assignor '" + assignor
                     + "'; known: range, roundrobin, sticky, cooperative-sticky, uniform, server-range");
         }
-        for (int i = 0; i < warmup; i++) runner.run();
+        for (int i = 0; i < warmup; i++) {
+            runner.prepare();
+            runner.run();
+        }
         ArrayNode ns = JSON.createArrayNode();
-        Map<String, List<String[]>> result = null;
+        Object computed = null;
         for (int i = 0; i < repeat; i++) {
+            runner.prepare();
             long start = System.nanoTime();
-            result = runner.run();
+            computed = runner.run();
             ns.add(System.nanoTime() - start);
         }
+        Map<String, List<String[]>> result = runner.result(computed);
         ObjectNode answer = JSON.createObjectNode();
         ObjectNode assignment = answer.putObject("assignment");
         for (Member member : members) {
@@ -141,8 +146,15 @@ public final class ReferenceAssignors {
         return answer;
     }
 
+    /** One assignor call ({@code run}, the part that is timed) and the reading of its answer. */
     private interface Runner {
-        Map<String, List<String[]>> run();
+        /** Fresh inputs for the next call (an assignor consumes its members' user data buffers). */
+        default void prepare() {
+        }
+
+        Object run();
+
+        Map<String, List<String[]>> result(Object computed);
     }
 
     // ---- Java client assignors, called as a group leader calls them ----
@@ -172,15 +184,38 @@ public final class ReferenceAssignors {
             subscription.setGroupInstanceId(Optional.ofNullable(member.instance));
             subscriptions.put(member.id, subscription);
         }
-        GroupSubscription group = new GroupSubscription(subscriptions);
-        return () -> {
-            ConsumerPartitionAssignor leader = assignor instanceof StickyAssignor ? new StickyAssignor()
-                : assignor instanceof CooperativeStickyAssignor ? new CooperativeStickyAssignor() : assignor;
-            Map<String, ConsumerPartitionAssignor.Assignment> assigned = leader.assign(cluster, group).groupAssignment();
-            Map<String, List<String[]>> result = new HashMap<>();
-            assigned.forEach((memberId, a) -> result.put(memberId, a.partitions().stream()
-                .map(tp -> new String[]{tp.topic(), Integer.toString(tp.partition())}).collect(Collectors.toList())));
-            return result;
+        return new Runner() {
+            private GroupSubscription group;
+
+            @Override
+            public void prepare() {
+                Map<String, Subscription> fresh = new HashMap<>();
+                subscriptions.forEach((memberId, s) -> {
+                    ByteBuffer data = s.userData() == null ? null : s.userData().duplicate();
+                    Subscription copy = new Subscription(s.topics(), data, s.ownedPartitions(),
+                        s.generationId().orElse(-1), s.rackId());
+                    copy.setGroupInstanceId(s.groupInstanceId());
+                    fresh.put(memberId, copy);
+                });
+                group = new GroupSubscription(fresh);
+            }
+
+            @Override
+            public Object run() {
+                ConsumerPartitionAssignor leader = assignor instanceof StickyAssignor ? new StickyAssignor()
+                    : assignor instanceof CooperativeStickyAssignor ? new CooperativeStickyAssignor() : assignor;
+                return leader.assign(cluster, group);
+            }
+
+            @Override
+            public Map<String, List<String[]>> result(Object computed) {
+                Map<String, List<String[]>> result = new HashMap<>();
+                ((ConsumerPartitionAssignor.GroupAssignment) computed).groupAssignment().forEach((memberId, a) ->
+                    result.put(memberId, a.partitions().stream()
+                        .map(tp -> new String[]{tp.topic(), Integer.toString(tp.partition())})
+                        .collect(Collectors.toList())));
+                return result;
+            }
         };
     }
 
@@ -215,17 +250,24 @@ public final class ReferenceAssignors {
         }
         GroupSpecImpl spec = new GroupSpecImpl(Collections.unmodifiableMap(specs), type, inverted);
         SubscribedTopicDescriber describer = topics.describer();
-        return () -> {
-            GroupAssignment assigned = assignor.assign(spec, describer);
-            Map<String, List<String[]>> result = new HashMap<>();
-            for (Map.Entry<String, MemberAssignment> e : assigned.members().entrySet()) {
-                List<String[]> tps = new ArrayList<>();
-                e.getValue().partitions().forEach((topicId, partitions) -> {
-                    for (int p : partitions) tps.add(new String[]{topics.name(topicId), Integer.toString(p)});
-                });
-                result.put(e.getKey(), tps);
+        return new Runner() {
+            @Override
+            public Object run() {
+                return assignor.assign(spec, describer);
             }
-            return result;
+
+            @Override
+            public Map<String, List<String[]>> result(Object computed) {
+                Map<String, List<String[]>> result = new HashMap<>();
+                for (Map.Entry<String, MemberAssignment> e : ((GroupAssignment) computed).members().entrySet()) {
+                    List<String[]> tps = new ArrayList<>();
+                    e.getValue().partitions().forEach((topicId, partitions) -> {
+                        for (int p : partitions) tps.add(new String[]{topics.name(topicId), Integer.toString(p)});
+                    });
+                    result.put(e.getKey(), tps);
+                }
+                return result;
+            }
         };
     }
 
