@@ -9,7 +9,7 @@ the rebalance after one member leaves (everyone else sends what it owns: user da
 Java runs in one long-lived JVM (``kpart.reference``), timed in-JVM around ``assign`` after
 warm-up calls, so the figure is the steady state after JIT compilation. Ours is timed around
 ``assign`` (the previous assignment already encoded, decoding included, as in Java), with the
-peak resident memory of this process during the call. Prints seconds and ours / Java.
+resident memory of this process before the call and its peak during it. Prints seconds and ours / Java.
 
 Run: ``python benchmarks/bench_vs_java.py`` (``--skip-large`` for the 10,000-partition case only).
 """
@@ -65,10 +65,12 @@ def after_leave(name: str, group: GroupSubscription, first: GroupAssignment,
     return ours, java
 
 
-def ours_timed(fn: Callable[[], GroupAssignment], runs: int) -> tuple[float, float, GroupAssignment]:
-    """Best of ``runs`` calls in seconds, peak RSS (MiB) during them, last result."""
+def ours_timed(fn: Callable[[], GroupAssignment], runs: int) -> tuple[float, str, GroupAssignment]:
+    """Best of ``runs`` calls in seconds, "RSS before / peak RSS during" (MiB), last result."""
     proc = psutil.Process()
-    peak = [proc.memory_info().rss]
+    gc.collect()
+    before = proc.memory_info().rss
+    peak = [before]
     done = threading.Event()
 
     def sample() -> None:
@@ -90,7 +92,7 @@ def ours_timed(fn: Callable[[], GroupAssignment], runs: int) -> tuple[float, flo
         sampler.join()
     peak[0] = max(peak[0], proc.memory_info().rss)
     assert out is not None
-    return best, peak[0] / 2**20, out
+    return best, f"{before / 2**20:,.0f}/{peak[0] / 2**20:,.0f}", out
 
 
 def spread(out: GroupAssignment) -> int:
@@ -102,14 +104,14 @@ def scenario(java: JavaReference, members: int, topics: int, warmup: int, repeat
     group, cluster, partitions = group_of(members, topics)
     print(f"\n{members:,} members x {partitions:,} partitions ({topics} topics), identical subscriptions")
     print(f"{'assignor':<20} {'event':<8} {'ours s':>9} {'Java s':>9} {'ours/Java':>10} "
-          f"{'peak RSS MiB':>13} {'moved ours/Java':>16} {'spread':>7}")
+          f"{'RSS MiB before/peak':>20} {'moved ours/Java':>16} {'spread':>7}")
     for name in ("sticky", "cooperative-sticky"):
         assignor = get_assignor(name)
         mine_s, mine_peak, mine = ours_timed(lambda a=assignor: a.assign(group, cluster), runs)
         answer = java.run(name, group, cluster, warmup=warmup, repeat=repeat)
         java_s = statistics.median(answer.nanoseconds) / 1e9
         print(f"{name:<20} {'initial':<8} {mine_s:>9.3f} {java_s:>9.3f} {mine_s / java_s:>10.1f} "
-              f"{mine_peak:>13,.0f} {'-':>16} {spread(mine):>3}/{spread(answer.assignment)}")
+              f"{mine_peak:>20} {'-':>16} {spread(mine):>3}/{spread(answer.assignment)}")
         ours_in, _ = after_leave(name, group, mine, 1)
         _, java_in = after_leave(name, group, answer.assignment, 1)
         mine_s, mine_peak, mine2 = ours_timed(lambda a=assignor, g=ours_in: a.assign(g, cluster), runs)
@@ -118,7 +120,7 @@ def scenario(java: JavaReference, members: int, topics: int, warmup: int, repeat
         moved_ours = moved(mine, mine2)
         moved_java = moved(answer.assignment, answer2.assignment)
         print(f"{name:<20} {'leave':<8} {mine_s:>9.3f} {java_s:>9.3f} {mine_s / java_s:>10.1f} "
-              f"{mine_peak:>13,.0f} {f'{moved_ours:,}/{moved_java:,}':>16} "
+              f"{mine_peak:>20} {f'{moved_ours:,}/{moved_java:,}':>16} "
               f"{spread(mine2):>3}/{spread(answer2.assignment)}")
 
 
@@ -129,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     with JavaReference(heap=args.heap) as java:
         print("Java: median of the timed calls after warm-up, in-JVM; ours: best of the runs.")
-        scenario(java, 1_000, 10, warmup=10, repeat=5, runs=3)
+        scenario(java, 1_000, 10, warmup=50, repeat=10, runs=3)
         if not args.skip_large:
             scenario(java, 2_000, 500, warmup=2, repeat=3, runs=1)
 

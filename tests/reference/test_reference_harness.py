@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import shutil
+from pathlib import Path
 
 import pytest
 
-from kpart.reference import JavaReference, JavaReferenceError
+from kpart.reference import REFERENCE_PROJECT, SOURCE, JavaReference, JavaReferenceError, ensure_built
 from partitioning.hashing import murmur2
 from strategies.core import ClusterMetadata, MemberSubscription, TopicPartition
 
@@ -109,10 +111,19 @@ def test_an_unknown_name_is_refused_before_reaching_java(java: JavaReference) ->
         java.assign("nope", C0_C1, TWO_BY_THREE)
 
 
-def test_a_missing_java_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_a_missing_java_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAVA_HOME", "/nonexistent-jdk")
     with pytest.raises(JavaReferenceError, match="Java not found"):
         JavaReference().start()
+
+
+def test_a_missing_maven_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    source = tmp_path / SOURCE.relative_to(REFERENCE_PROJECT)
+    source.parent.mkdir(parents=True)
+    source.write_text("class ReferenceAssignors {}")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(JavaReferenceError, match=r"^Maven \(mvn\) not found"):
+        ensure_built(tmp_path)
 
 
 def test_repeated_timed_calls_see_the_same_inputs(java: JavaReference) -> None:
