@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from kpart.reference import REFERENCE_PROJECT, SOURCE, JavaReference, JavaReferenceError, ensure_built
+from kpart.reference import (
+    COMPILED,
+    REFERENCE_PROJECT,
+    SOURCE,
+    JavaReference,
+    JavaReferenceError,
+    ensure_built,
+)
 from partitioning.hashing import murmur2
 from strategies.core import ClusterMetadata, MemberSubscription, TopicPartition
 
@@ -137,3 +147,37 @@ def test_repeated_timed_calls_see_the_same_inputs(java: JavaReference) -> None:
     again = java.run("sticky", group, cluster, warmup=2, repeat=3)
     assert again.assignment == once.assignment
     assert all(len(set(once.assignment.owned[m]) & set(owned[m])) == 2 for m in owned)
+
+
+def _project(tmp_path: Path, compiled_age: float) -> Path:
+    """A harness project whose class file is ``compiled_age`` seconds older than its source."""
+    source = tmp_path / SOURCE.relative_to(REFERENCE_PROJECT)
+    compiled = tmp_path / COMPILED.relative_to(REFERENCE_PROJECT)
+    for path in (source, compiled, tmp_path / "lib" / "kafka-group-coordinator-4.1.1.jar"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    now = time.time()
+    os.utime(source, (now, now))
+    os.utime(compiled, (now - compiled_age, now - compiled_age))
+    return tmp_path
+
+
+def test_an_up_to_date_build_is_not_rebuilt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    assert ensure_built(_project(tmp_path, compiled_age=-5)) == tmp_path
+    assert calls == []
+
+
+def test_a_changed_java_source_is_rebuilt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "[ERROR] COMPILATION ERROR")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(JavaReferenceError, match="building the Java reference failed: .*COMPILATION ERROR"):
+        ensure_built(_project(tmp_path, compiled_age=60))
+    assert len(calls) == 1 and "compile" in calls[0] and "dependency:copy-dependencies" in calls[0]
