@@ -55,26 +55,40 @@ class ReferenceAnswer:
     nanoseconds: tuple[int, ...]
 
 
-def ensure_built(project: Path = REFERENCE_PROJECT) -> Path:
-    """Compile the harness and copy its jars with Maven unless they are already up to date."""
-    lib = project / "lib"
-    compiled = project / COMPILED.relative_to(REFERENCE_PROJECT)
+def _layout(kafka_version: str | None) -> tuple[str, str]:
+    """(build directory, jar directory) names for ``kafka_version`` (``None``: the pom's)."""
+    return ("target", "lib") if kafka_version is None else (f"target-{kafka_version}", f"lib-{kafka_version}")
+
+
+def ensure_built(project: Path = REFERENCE_PROJECT, kafka_version: str | None = None) -> str:
+    """Compile the harness and copy its jars with Maven unless they are already up to date.
+
+    ``kafka_version`` (e.g. ``"4.0.0"``) builds against that Kafka release instead of the pom's,
+    into its own directories. Returns the classpath.
+    """
+    build, jars = _layout(kafka_version)
+    lib = project / jars
+    compiled = project / build / COMPILED.relative_to(REFERENCE_PROJECT / "target")
     source = project / SOURCE.relative_to(REFERENCE_PROJECT)
+    classpath = f"{project / build / 'classes'}:{lib}/*"
     fresh = compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime
     if fresh and any(lib.glob("kafka-group-coordinator-*.jar")):
-        return project
+        return classpath
     mvn = shutil.which("mvn")
     if mvn is None:
         raise JavaReferenceError("Maven (mvn) not found: it is needed once to build the Java reference")
+    version = [] if kafka_version is None else [
+        f"-Dkafka.version={kafka_version}", f"-Dreference.build={build}", f"-Dreference.lib={jars}"]
+    goals = ["compile", "dependency:copy-dependencies"]
     result = subprocess.run(
-        [mvn, "-B", "-q", "-f", str(project / "pom.xml"), "compile", "dependency:copy-dependencies"],
+        [mvn, "-B", "-q", "-f", str(project / "pom.xml"), *version, *goals],
         capture_output=True,
         text=True,
     )
     if result.returncode != 0 or not compiled.exists():
         detail = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()][-4:]
         raise JavaReferenceError("building the Java reference failed: " + " | ".join(detail))
-    return project
+    return classpath
 
 
 def _request_members(group: GroupSubscription) -> list[dict[str, Any]]:
@@ -105,9 +119,13 @@ def _request_topics(cluster: ClusterMetadata) -> list[dict[str, Any]]:
 class JavaReference:
     """A running reference JVM; use as a context manager, or ``start()`` / ``close()``."""
 
-    def __init__(self, heap: str = "1g", project: Path = REFERENCE_PROJECT) -> None:
+    def __init__(
+        self, heap: str = "1g", project: Path = REFERENCE_PROJECT, kafka_version: str | None = None
+    ) -> None:
+        """``kafka_version`` runs another Kafka release's assignors (default: the broker's, 4.1.1)."""
         self._heap = heap
         self._project = project
+        self._kafka_version = kafka_version
         self._process: subprocess.Popen[str] | None = None
         self._stderr: IO[str] | None = None
 
@@ -117,8 +135,7 @@ class JavaReference:
             java = java_executable()
         except BrokerError as exc:
             raise JavaReferenceError(str(exc)) from exc
-        project = ensure_built(self._project)
-        classpath = f"{project / 'target' / 'classes'}:{project / 'lib'}/*"
+        classpath = ensure_built(self._project, self._kafka_version)
         self._stderr = tempfile.TemporaryFile("w+")
         self._process = subprocess.Popen(
             [java, f"-Xmx{self._heap}", "-XX:+UseParallelGC", "-cp", classpath, MAIN_CLASS],

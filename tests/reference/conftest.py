@@ -27,3 +27,19 @@ def java() -> Iterator[JavaReference]:
         yield reference
     finally:
         reference.close()
+
+
+@pytest.fixture(scope="session")
+def java_4_0() -> Iterator[JavaReference]:
+    """A :class:`JavaReference` on the Kafka 4.0.0 jars (the broker's assignors before 4.1)."""
+    reference = JavaReference(heap="512m", kafka_version="4.0.0")
+    try:
+        reference.start()
+    except JavaReferenceError as exc:
+        if IN_CI:
+            pytest.fail(f"no Java reference for Kafka 4.0.0: {exc}", pytrace=False)
+        pytest.skip(f"no Java reference for Kafka 4.0.0 (outside CI): {exc}")
+    try:
+        yield reference
+    finally:
+        reference.close()

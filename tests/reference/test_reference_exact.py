@@ -68,6 +68,10 @@ def check(java: JavaReference, ours: Assignor, java_name: str, make: Callable[[i
     assert not found, summary + "\n".join(found[:5])
 
 
+def uniform_churn(seed: int) -> Churn:
+    return Churn(seed, racks=True, static=True, members=9, max_partitions=40)
+
+
 def test_range_equals_javas_under_churn(java: JavaReference) -> None:
     check(java, strategies.get_assignor("range"), "range",
           lambda seed: Churn(seed, static=True, mixed=True))
@@ -99,8 +103,7 @@ def test_kip848_range_equals_the_brokers_under_churn(java: JavaReference) -> Non
 
 
 def test_kip848_uniform_equals_the_brokers_with_identical_subscriptions(java: JavaReference) -> None:
-    check(java, UniformServerAssignor(), "kip848-uniform",
-          lambda seed: Churn(seed, racks=True, static=True, members=9, max_partitions=40), sticky_target=True)
+    check(java, UniformServerAssignor(), "kip848-uniform", uniform_churn, sticky_target=True)
 
 
 def test_kip848_uniform_equals_the_brokers_with_mixed_subscriptions(java: JavaReference) -> None:
@@ -113,3 +116,16 @@ def test_kip848_uniform_equals_the_brokers_in_a_large_group(java: JavaReference)
     # 60+ members: the member map resizes and buckets collide, so its Java order matters.
     check(java, UniformServerAssignor(), "kip848-uniform",
           lambda seed: Churn(seed, topics=5, members=70, max_partitions=200), sticky_target=True)
+
+
+def test_kip848_uniform_4_0_equals_the_4_0_brokers(java_4_0: JavaReference) -> None:
+    check(java_4_0, UniformServerAssignor(broker_version="4.0"), "kip848-uniform", uniform_churn,
+          sticky_target=True)
+    check(java_4_0, UniformServerAssignor(broker_version="4.0"), "kip848-uniform",
+          lambda seed: Churn(seed, mixed=True, topics=4, members=7, max_partitions=30), sticky_target=True)
+
+
+def test_the_4_0_and_4_1_brokers_differ_on_the_same_churn(java_4_0: JavaReference) -> None:
+    _, found = differences(java_4_0, UniformServerAssignor(broker_version="4.1"), "kip848-uniform",
+                           uniform_churn, sticky_target=True)
+    assert found, "the 4.1 port matched the 4.0 broker everywhere: the version switch is not exercised"

@@ -165,7 +165,8 @@ def _project(tmp_path: Path, compiled_age: float) -> Path:
 def test_an_up_to_date_build_is_not_rebuilt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls: list[object] = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
-    assert ensure_built(_project(tmp_path, compiled_age=-5)) == tmp_path
+    classpath = ensure_built(_project(tmp_path, compiled_age=-5))
+    assert classpath == f"{tmp_path}/target/classes:{tmp_path}/lib/*"
     assert calls == []
 
 
