@@ -10,7 +10,7 @@ member's *current target assignment*, which the broker keeps between epochs and 
   per topic to the least-loaded subscriber, then at most 16 per-topic balancing passes).
   Racks are ignored, as by the broker. ``broker_version="4.0"`` selects 4.0's homogeneous rule
   (the first ``P % M`` members in map order get the extra partition); the default, 4.1, lets any
-  member keep it (KAFKA-18688).
+  member keep it.
 * ``kip848-range`` -- ``RangeAssignor``: not sticky; every epoch each topic is dealt in
   contiguous ranges over the members sorted static first (by instance id), then by member id.
 
