@@ -1,5 +1,9 @@
 """Ours and Java's sticky assignors side by side on the same churn: each side keeps its own
-history, fed back the way its members send it, and the figures are summed over every step."""
+history, fed back the way its members send it, and the figures are summed over every step.
+
+``python -m tests.reference.sidebyside`` prints the figures the tests compare (the table in
+docs/strategies.md, "Checked against the references").
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,19 @@ from strategies.cooperative import rebalance_rounds
 from strategies.core import Assignor, ClusterMetadata, GroupAssignment, GroupSubscription, TopicPartition
 from strategies.metrics import moved
 from tests.reference.churn import Churn
+
+STEPS = 12
+CASES: dict[str, dict[str, bool]] = {
+    "identical subscriptions": {},
+    "mixed subscriptions": {"mixed": True},
+    "racks": {"racks": True},
+    "racks, mixed subscriptions": {"racks": True, "mixed": True},
+}
+
+
+def churns(case: str) -> list[Churn]:
+    """The eight seeded churns of ``case`` (7 members, up to 20 partitions per topic)."""
+    return [Churn(seed, static=True, members=7, max_partitions=20, **CASES[case]) for seed in range(8)]
 
 
 @dataclass
@@ -112,3 +129,22 @@ def side_by_side(java: JavaReference, ours: Assignor, name: str, churns: list[Ch
                 _record(figures, label, group, cluster, before, out)
                 history[i] = dict(out.owned)
     return sides[0][1], sides[1][1]
+
+
+def main() -> None:
+    import strategies
+
+    with JavaReference() as java:
+        print("| assignor | case | spread summed, ours / Java | partitions moved, ours / Java "
+              "| rack locality, ours / Java | revoked then handed back, ours / Java |")
+        print("|---|---|---|---|---|---|")
+        for name in ("sticky", "cooperative-sticky"):
+            for case in CASES:
+                ours, theirs = side_by_side(java, strategies.get_assignor(name), name, churns(case), STEPS)
+                locality = f"{ours.locality:.1%} / {theirs.locality:.1%}" if theirs.judged else "—"
+                print(f"| {name} | {case} | {ours.spread} / {theirs.spread} | {ours.moved} / {theirs.moved} "
+                      f"| {locality} | {ours.wasted} / {theirs.wasted} |")
+
+
+if __name__ == "__main__":
+    main()
