@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import strategies
-from kpart.reference import JavaReference
+from kpart.reference import JavaReference, ReferenceAssignor
 from strategies.cooperative import rebalance_rounds
 from strategies.core import ClusterMetadata, MemberSubscription, TopicPartition
 from strategies.metrics import rack_locality
@@ -74,3 +74,17 @@ def test_cooperative_does_not_revoke_a_partition_it_hands_back_next_round() -> N
     group = {m: MemberSubscription(m, frozenset(t), owned, gen) for m, t, owned, gen in spec}
     rounds = rebalance_rounds(strategies.get_assignor("cooperative-sticky"), group, cluster, 10)
     assert _wasted(group, rounds) == 0
+
+
+@pytest.mark.integration
+def test_cooperative_swaps_two_partitions_when_both_become_local(java: JavaReference) -> None:
+    # Each member owns the partition on the other's rack: Java swaps them over two rounds.
+    cluster = ClusterMetadata({"t0": 2}, racks(t0_0="c", t0_1="b"))
+    group = {
+        "c0": MemberSubscription("c0", frozenset({"t0"}), tps("t0-0"), 1, "b"),
+        "c1": MemberSubscription("c1", frozenset({"t0"}), tps("t0-1"), 1, "c"),
+    }
+    theirs = rebalance_rounds(ReferenceAssignor(java, "cooperative-sticky"), group, cluster, 1)[-1]
+    ours = rebalance_rounds(strategies.get_assignor("cooperative-sticky"), group, cluster, 1)[-1]
+    assert rack_locality(group, cluster, theirs) == 1.0
+    assert rack_locality(group, cluster, ours) >= rack_locality(group, cluster, theirs)
