@@ -27,6 +27,8 @@ from kafka.protocol.metadata import MetadataResponse
 from kafka.serializer import Serializer
 from kafka.structs import TopicPartition
 
+from kpart.compat import kafka_python as compat
+from kpart.compat.kafka_python import KafkaPythonCompatError
 from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget
 
 NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
@@ -519,3 +521,25 @@ def test_many_threads_stay_within_the_bound_and_every_record_completes(parent: P
     assert sum(f.succeeded() for f in futures) + sum(f.failed() for f in futures) == 200
     assert producer.buffered_bytes == 0
     assert 0 < producer.peak_buffered_bytes <= limit
+
+
+# -- the seam to kafka-python's internals
+
+
+def test_send_that_skips_the_size_hook_is_refused_and_so_is_every_later_send(
+    producer: BoundedProducer, parent: ParentSend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(BoundedProducer, "_ensure_valid_record_size", lambda self, size: None)
+    with pytest.raises(KafkaPythonCompatError, match="without calling KafkaProducer._ensure_valid"):
+        producer.send("t", b"v" * 100)
+    monkeypatch.undo()
+    with pytest.raises(KafkaPythonCompatError, match="refuses further sends"):
+        producer.send("t", b"v" * 100)
+
+
+def test_unknown_kafka_python_version_refuses_to_build_a_bounded_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compat.kafka, "__version__", "3.0.13")
+    with pytest.raises(KafkaPythonCompatError, match="kafka-python 3.0.13 is not supported"):
+        make_producer()

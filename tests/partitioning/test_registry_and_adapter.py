@@ -9,6 +9,7 @@ import pytest
 from kafka.partitioner.abc import Partitioner as KafkaPartitioner
 
 import partitioning
+from kpart.compat.kafka_python import KafkaPythonCompatError
 from partitioning import PartitioningError, PartitionView, registry
 from partitioning.kafka_python import KafkaPythonPartitioner, accumulator_load
 from tests.partitioning.fakes import FakeCluster
@@ -125,7 +126,8 @@ def test_load_view_is_read_from_the_producer_accumulator() -> None:
         _accumulator = Acc()
 
     assert accumulator_load(Producer())("t") == {0: 3, 1: 0}
-    assert accumulator_load(object())("t") is None
+    with pytest.raises(KafkaPythonCompatError, match="the producer .object. has no _accumulator"):
+        accumulator_load(object())  # fails at attach time, not as a silent uniform fallback
 
     seen: list[dict | None] = []
 

@@ -1,0 +1,154 @@
+"""Client-side faults against a real broker, each cut off by the freezable relay of
+``examples/basic_producer.py`` (connections stay open, no byte passes, as with a hung broker or
+a broken network path), while the session's broker stays healthy for everything else.
+
+- A consumer cut off from its coordinator past its session timeout stops consuming (its
+  partitions are lost) instead of consuming them alongside their new owner.
+- A producer whose records kafka-python stops completing after a long stall fails them and
+  refuses further sends with one clear error, instead of wedging ``flush()`` forever.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka.errors import KafkaTimeoutError
+
+from examples.basic_producer import FreezableRelay
+from partitioning.producer import BoundedProducer, DeliveryStuckError
+from strategies.kafka_python import CooperativeStickyPartitionAssignor, attach
+
+pytestmark = pytest.mark.integration
+
+SESSION_MS = 6000  # the broker's group.min.session.timeout.ms
+
+
+@pytest.fixture
+def relay() -> Iterator[FreezableRelay]:
+    made = FreezableRelay()
+    try:
+        yield made
+    finally:
+        made.thaw()
+        made.close()
+
+
+class Recorder(ConsumerRebalanceListener):
+    def __init__(self) -> None:
+        self.events: list[tuple[str, frozenset[int]]] = []
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.events.append(("revoked", frozenset(tp.partition for tp in revoked)))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.events.append(("assigned", frozenset(tp.partition for tp in assigned)))
+
+    def on_partitions_lost(self, lost: Any) -> None:
+        self.events.append(("lost", frozenset(tp.partition for tp in lost)))
+
+
+def owned(consumer: KafkaConsumer) -> set[int]:
+    return {tp.partition for tp in consumer.assignment()}
+
+
+def poll_until(consumers: list[KafkaConsumer], done: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for consumer in consumers:
+            consumer.poll(timeout_ms=100)
+        if done():
+            return True
+    return False
+
+
+def test_a_member_cut_off_past_its_session_stops_consuming_then_rejoins(
+    kafka_bootstrap: str, make_topic: Callable[..., str], relay: FreezableRelay
+) -> None:
+    topic = make_topic(4)
+    common: dict[str, Any] = {
+        "bootstrap_servers": kafka_bootstrap,
+        "group_id": f"{topic}-group",
+        "session_timeout_ms": SESSION_MS,
+        "heartbeat_interval_ms": 1000,
+        "request_timeout_ms": 4000,
+        "reconnect_backoff_max_ms": 1000,
+        "enable_auto_commit": False,
+        "partition_assignment_strategy": [CooperativeStickyPartitionAssignor],
+    }
+    cut_off = attach(KafkaConsumer(proxy_url=f"http://127.0.0.1:{relay.port}", **common))
+    healthy = attach(KafkaConsumer(**common))
+    listener = Recorder()
+    cut_off.subscribe([topic], listener=listener)
+    healthy.subscribe([topic])
+    try:
+        both = [cut_off, healthy]
+        assert poll_until(both, lambda: len(owned(cut_off)) == 2 and len(owned(healthy)) == 2, 60), (
+            owned(cut_off), owned(healthy))
+        held = owned(cut_off)
+        relay.freeze()
+        frozen_at = time.monotonic()
+        overlap_s = 0.0
+        while time.monotonic() - frozen_at < SESSION_MS / 1000 + 8:
+            started = time.monotonic()
+            cut_off.poll(timeout_ms=100)
+            healthy.poll(timeout_ms=100)
+            if owned(cut_off) & owned(healthy):
+                overlap_s += time.monotonic() - started
+            if not owned(cut_off) and owned(healthy) == {0, 1, 2, 3}:
+                break
+        lost_after = time.monotonic() - frozen_at
+        assert ("lost", frozenset(held)) in listener.events, listener.events
+        assert owned(cut_off) == set(), f"still holds {owned(cut_off)} {lost_after:.1f} s into the cut"
+        assert lost_after < SESSION_MS / 1000 + 8
+        # the healthy member takes over once the broker expels the cut-off one; the cut-off member
+        # gives its partitions up at its own session timeout, so the two overlap only briefly
+        assert poll_until([healthy], lambda: owned(healthy) == {0, 1, 2, 3}, 30)
+        assert overlap_s < 3, f"both members owned a partition for {overlap_s:.1f} s"
+        relay.thaw()
+        assert poll_until(both, lambda: len(owned(cut_off)) == 2 and len(owned(healthy)) == 2, 60), (
+            owned(cut_off), owned(healthy))
+        assert not owned(cut_off) & owned(healthy)
+    finally:
+        relay.thaw()
+        cut_off.close(autocommit=False)
+        healthy.close(autocommit=False)
+
+
+def test_a_producer_wedged_by_a_long_stall_fails_its_records_and_refuses_more(
+    kafka_bootstrap: str, make_topic: Callable[..., str], relay: FreezableRelay
+) -> None:
+    topic = make_topic(1)
+    delivery_ms = 3000
+    producer = BoundedProducer(
+        bootstrap_servers=kafka_bootstrap,
+        proxy_url=f"http://127.0.0.1:{relay.port}",
+        delivery_timeout_ms=delivery_ms,
+        request_timeout_ms=2000,
+        max_block_ms=2000,
+        buffer_memory=64 * 1024,
+    )  # enable_idempotence: kafka-python's default (True)
+    try:
+        producer.send(topic, b"warm-up").get(timeout=30)
+        relay.freeze()
+        during = [producer.send(topic, b"during-%d" % i) for i in range(20)]
+        time.sleep(delivery_ms / 1000 + 3)  # a stall longer than delivery_timeout_ms
+        relay.thaw()
+        after = producer.send(topic, b"after the stall")
+        started = time.monotonic()
+        with pytest.raises(KafkaTimeoutError):
+            after.get(timeout=30)
+        waited = time.monotonic() - started
+        assert isinstance(after.exception, DeliveryStuckError), after.exception
+        assert waited < 15, f"the stuck record failed only {waited:.1f} s after the stall"
+        assert all(f.is_done and f.failed() for f in during)
+        assert producer.buffered_bytes == 0
+        with pytest.raises(DeliveryStuckError, match="close it and create a new one"):
+            producer.send(topic, b"refused")
+        producer.flush(timeout=5)  # nothing left unresolved: returns instead of raising forever
+    finally:
+        relay.thaw()
+        producer.close(timeout=5)
