@@ -435,3 +435,33 @@ def test_a_missing_internal_fails_loudly_naming_it() -> None:
             attach(consumer)
     finally:
         consumer.close()
+
+
+def stable_follower(consumer: Any, snapshot: dict[str, set[int]]) -> Any:
+    """Put an offline consumer's real coordinator where a follower is after joining."""
+    consumer.subscribe(["t"])
+    coordinator = consumer._coordinator
+    coordinator._joined_subscription = {"t"}
+    coordinator.rejoin_needed, coordinator._assignment_snapshot = False, None  # not the leader
+    coordinator._metadata_snapshot = snapshot
+    coordinator.state = MemberState.STABLE
+    return coordinator
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        if attached:
+            attach(consumer)
+        coordinator = stable_follower(consumer, {"t": {0, 1}})
+        [assignor] = coordinator._assignors.values()
+        assignor.on_assignment(ConsumerProtocolAssignment(0, [("t", [0])], b""), 3)
+        assert coordinator.need_rejoin() is False
+        coordinator._metadata_snapshot = {"t": {0, 1, 2}}  # the follower's metadata refresh
+        # kafka-python alone: only the leader compares metadata, so nobody would rebalance
+        assert coordinator.need_rejoin() is attached
+        if attached:
+            assert coordinator.rejoin_needed  # the request survives until the round runs
+    finally:
+        consumer.close()
