@@ -63,7 +63,11 @@ gated on the versions it knows):
   partitions (a restarted static leader rejoins as a follower with kafka-python's JoinGroup
   v7, so otherwise nobody would);
 - the leader survives members whose subscription bytes cannot be decoded: each is named in a
-  warning and assigned nothing, and the rest of the group gets a valid assignment.
+  warning and assigned nothing, and the rest of the group gets a valid assignment;
+- the offset commit before a rebalance (``enable_auto_commit``) gets at least 10 s (capped at
+  ``max_poll_interval_ms``) instead of what is left of the current ``poll(timeout_ms)``, which
+  kafka-python gives up on, causing duplicate delivery: such a ``poll()`` can return later than
+  its timeout.
 """
 
 from __future__ import annotations
@@ -244,6 +248,7 @@ def attach(consumer: KafkaConsumer) -> KafkaConsumer:
     compat.complete_join_rounds(coordinator)
     joined = compat.rejoin_when_partitions_grow(coordinator)
     compat.decode_members_safely(coordinator, sanitize_subscription)
+    compat.commit_before_rebalance_in_time(coordinator)
     for assignor in ours:
         assignor._bind(coordinator, joined)
 

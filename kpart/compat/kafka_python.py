@@ -40,6 +40,7 @@ __all__ = [
     "abort_stuck_batches",
     "accumulator_batches",
     "check_version",
+    "commit_before_rebalance_in_time",
     "complete_join_rounds",
     "decode_members_safely",
     "consumer_coordinator",
@@ -352,3 +353,30 @@ def decode_members_safely(coordinator: Any, sanitize: Callable[[str, Any], bytes
 
     coordinator._perform_assignment = perform_assignment
     coordinator._kpart_sanitizes = True
+
+
+REVOCATION_COMMIT_TIMEOUT_MS = 10_000
+"""Least time the pre-rebalance offset commit gets (bounded by ``max_poll_interval_ms``)."""
+
+
+def commit_before_rebalance_in_time(coordinator: Any) -> None:
+    """Before it rejoins, kafka-python commits consumed offsets (``enable_auto_commit``) with
+    only what is left of the current ``poll(timeout_ms)``; a short poll gives the commit up
+    ("duplicate message delivery") and the next owner re-reads those records. Give the commit
+    at least :data:`REVOCATION_COMMIT_TIMEOUT_MS` (capped at ``max_poll_interval_ms``), as the
+    Java client commits synchronously before it rejoins: that ``poll()`` may return that much
+    later than its timeout."""
+    if getattr(coordinator, "_kpart_commits_in_time", False):
+        return
+    _require(coordinator, ("_on_join_prepare_async", "_commit_offsets_sync_async"),
+             "the consumer's coordinator")
+    prepare = coordinator._on_join_prepare_async
+    least = min(REVOCATION_COMMIT_TIMEOUT_MS, coordinator.config["max_poll_interval_ms"])
+
+    async def prepare_with_time_to_commit(generation: Any, member_id: Any, timeout_ms: Any = None) -> Any:
+        if timeout_ms is not None:
+            timeout_ms = max(timeout_ms, least)
+        return await prepare(generation, member_id, timeout_ms=timeout_ms)
+
+    coordinator._on_join_prepare_async = prepare_with_time_to_commit
+    coordinator._kpart_commits_in_time = True

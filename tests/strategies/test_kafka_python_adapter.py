@@ -465,3 +465,24 @@ def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) 
             assert coordinator.rejoin_needed  # the request survives until the round runs
     finally:
         consumer.close()
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_the_commit_before_a_rebalance_gets_time_even_from_a_short_poll(attached: bool) -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        if attached:
+            attach(consumer)
+        consumer.subscribe(["t"])
+        coordinator = consumer._coordinator
+        given: list[Any] = []
+
+        async def commit(offsets: Any, timeout_ms: Any = None) -> None:
+            given.append(timeout_ms)
+
+        coordinator._commit_offsets_sync_async = commit
+        # kafka-python's own prepare step, with what is left of a poll(timeout_ms=50)
+        coordinator._net.run(coordinator._on_join_prepare_async, 3, "m-1", 50)
+        assert given == ([compat.REVOCATION_COMMIT_TIMEOUT_MS] if attached else [50])
+    finally:
+        consumer.close()
