@@ -92,7 +92,7 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
         def partition(self, key, value, view):
             return view.all[0]
 
-    monkeypatch.setattr(registry, "_registered", {})
+    monkeypatch.setattr(registry._REGISTRY, "_runtime", {})
     partitioning.register("always0", Always0)
     assert "always0" in partitioning.names()
     assert partitioning.create("always0").partition("t", b"k", b"k", None, None, FakeCluster({"t": 4})) == 0
@@ -104,7 +104,7 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
         value="partitioning.round_robin:RoundRobinPartitioner",
         group=registry.ENTRY_POINT_GROUP,
     )
-    monkeypatch.setattr(registry, "_entry_points", lambda: {ep.name: ep})
+    monkeypatch.setattr(registry._REGISTRY, "_entry_points", {ep.name: ep})
     assert "third_party_rr" in partitioning.names()
     core = partitioning.create_core("third_party_rr")
     assert type(core).__name__ == "RoundRobinPartitioner"
