@@ -83,6 +83,7 @@ from kafka.protocol.consumer.metadata import (
     ConsumerProtocolAssignment,
     ConsumerProtocolSubscription,
 )
+from kafka.util import ensure_valid_topic_name
 
 from kpart.compat import kafka_python as compat
 from strategies.core import (
@@ -278,9 +279,8 @@ def decode_subscription(member_id: str, raw: Any) -> Any:
     data = bytes(raw)
     try:
         meta = ConsumerProtocolSubscription.decode(data)
-        topics = [t for t in (meta.topics or ()) if isinstance(t, str)]
-        if len(topics) != len(meta.topics or ()):
-            raise ValueError("a topic name is not a string")
+        for topic in meta.topics or ():
+            ensure_valid_topic_name(topic)  # the leader asks the broker about every one
         for tp in getattr(meta, "owned_partitions", None) or ():
             if not isinstance(tp.topic, str) or any(not isinstance(p, int) for p in tp.partitions):
                 raise ValueError("an owned partition is malformed")

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka.coordinator.consumer import ConsumerCoordinator
 from kafka.protocol.consumer.metadata import ConsumerProtocolSubscription
+from kafka.util import ensure_valid_topic_name
 
 import strategies
 from kpart.compat import kafka_python as compat
@@ -47,7 +48,8 @@ class Cluster:
         return []
 
     def set_topics(self, topics: Any) -> None:
-        pass
+        for topic in topics:  # as kafka-python's ClusterMetadata.set_topics does
+            ensure_valid_topic_name(topic)
 
     def request_update(self) -> None:
         pass
@@ -114,8 +116,10 @@ def test_without_the_guard_one_bad_member_fails_the_whole_rebalance() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("raw", [b"", TRUNCATED, MILLIONS_OF_TOPICS, MILLIONS_OF_OWNED, b"\xff" * 64],
-                         ids=["empty", "truncated", "millions-of-topics", "millions-of-owned", "ff"])
+@pytest.mark.parametrize("raw", [b"", TRUNCATED, MILLIONS_OF_TOPICS, MILLIONS_OF_OWNED, b"\xff" * 64,
+                                 good(["t", "no such/topic!"]), good(["x" * 300])],
+                         ids=["empty", "truncated", "millions-of-topics", "millions-of-owned", "ff",
+                              "invalid-topic-name", "topic-name-too-long"])
 def test_undecodable_subscription_is_named_and_the_group_is_assigned(
     name: str, raw: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
