@@ -64,6 +64,8 @@ gated on the versions it knows):
   v7, so otherwise nobody would);
 - the leader survives members whose subscription bytes cannot be decoded: each is named in a
   warning and assigned nothing, and the rest of the group gets a valid assignment;
+- the leader fetches the metadata of every topic the members subscribe to before it assigns,
+  so a topic that enters the group is assigned in that round, not one round later;
 - the offset commit before a rebalance (``enable_auto_commit``) gets at least 10 s (capped at
   ``max_poll_interval_ms``) instead of what is left of the current ``poll(timeout_ms)``, which
   kafka-python gives up on, causing duplicate delivery: such a ``poll()`` can return later than
@@ -250,6 +252,7 @@ def attach(consumer: KafkaConsumer) -> KafkaConsumer:
     joined = compat.rejoin_when_partitions_grow(coordinator)
     compat.decode_members_safely(coordinator, sanitize_subscription)
     compat.commit_before_rebalance_in_time(coordinator)
+    compat.learn_topics_before_assigning(coordinator, subscribed_topics)
     for assignor in ours:
         assignor._bind(coordinator, joined)
 
@@ -271,9 +274,10 @@ def create_consumer(*topics: str, **configs: Any) -> KafkaConsumer:
     return attach(KafkaConsumer(*topics, **configs))
 
 
-def decode_subscription(member_id: str, raw: Any) -> Any:
-    """A member's ConsumerProtocol subscription, or ``None`` (with a warning naming the member)
-    when its bytes cannot be decoded: truncated, random, wrong version or implausible."""
+def decode_subscription(member_id: str, raw: Any, warn: bool = True) -> Any:
+    """A member's ConsumerProtocol subscription, or ``None`` (with a warning naming the member,
+    unless ``warn`` is false) when its bytes cannot be decoded: truncated, random, naming an
+    invalid topic."""
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         return raw  # already decoded
     data = bytes(raw)
@@ -285,10 +289,21 @@ def decode_subscription(member_id: str, raw: Any) -> Any:
             if not isinstance(tp.topic, str) or any(not isinstance(p, int) for p in tp.partitions):
                 raise ValueError("an owned partition is malformed")
     except Exception as exc:  # noqa: BLE001 - whatever the bytes, the group must go on
-        log.warning("member %r sent a subscription that cannot be decoded (%d bytes: %s);"
-                    " it is assigned nothing this round", member_id, len(data), exc)
+        if warn:
+            log.warning("member %r sent a subscription that cannot be decoded (%d bytes: %s);"
+                        " it is assigned nothing this round", member_id, len(data), exc)
         return None
     return meta
+
+
+def subscribed_topics(members: Iterable[Any]) -> set[str]:
+    """Every topic the members of a JoinGroup response subscribe to (undecodable ones skipped)."""
+    topics: set[str] = set()
+    for member in members:
+        meta = decode_subscription(member.member_id, member.metadata, warn=False)
+        if meta is not None:
+            topics.update(meta.topics or ())
+    return topics
 
 
 def sanitize_subscription(member_id: str, raw: Any) -> bytes:

@@ -45,6 +45,7 @@ __all__ = [
     "decode_members_safely",
     "consumer_coordinator",
     "drop_partitions_when_session_lapses",
+    "learn_topics_before_assigning",
     "oldest_unresolved_batch_age",
     "owned_partitions",
     "rebalance_protocol",
@@ -380,3 +381,60 @@ def commit_before_rebalance_in_time(coordinator: Any) -> None:
 
     coordinator._on_join_prepare_async = prepare_with_time_to_commit
     coordinator._kpart_commits_in_time = True
+
+
+class _LearnTopicsBeforeAssigning:
+    """The coordinator's connection manager, except that a JoinGroup response that makes this
+    member the leader is handed back only once the cluster metadata covers every topic the
+    members subscribe to (or ``timeout_ms`` passed)."""
+
+    def __init__(self, coordinator: Any, manager: Any, topics_of: Callable[[Any], set[str]],
+                 timeout_ms: int) -> None:
+        self._coordinator, self._manager = coordinator, manager
+        self._topics_of, self._timeout_ms = topics_of, timeout_ms
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        sent = self._manager.send(request, *args, **kwargs)
+        if not type(request).__name__.startswith("JoinGroupRequest"):
+            return sent
+        return self._joined(sent)
+
+    async def _joined(self, sent: Any) -> Any:
+        response = await sent
+        if getattr(response, "error_code", 0) == 0 and response.leader == response.member_id:
+            await self._learn(self._topics_of(response.members))
+        return response
+
+    async def _learn(self, topics: set[str]) -> None:
+        coordinator = self._coordinator
+        cluster = coordinator._cluster
+        unknown = sorted(t for t in topics if cluster.partitions_for_topic(t) is None)
+        if not unknown:
+            return
+        log.info("group %s: fetching metadata of %s before assigning", coordinator.group_id,
+                 ", ".join(unknown))
+        coordinator._subscription.group_subscribe(topics)
+        cluster.set_topics(coordinator._subscription.group_subscription())
+        try:
+            await self._manager.wait_for(cluster.request_update(), self._timeout_ms)
+        except Exception as exc:  # noqa: BLE001 - assign with what is known; kafka-python rejoins
+            log.warning("group %s: metadata of %s not fetched before assigning (%s)",
+                        coordinator.group_id, ", ".join(unknown), exc)
+
+
+def learn_topics_before_assigning(coordinator: Any, topics_of: Callable[[Any], set[str]]) -> None:
+    """The leader fetches the metadata of every topic the members subscribe to before it
+    assigns, so a topic that enters the group is assigned in that round. kafka-python asks for
+    it only after assigning, which skips the topic ("subscribed but unknown to the cluster
+    metadata") and costs the group one more rebalance. ``topics_of(members)`` reads the topics
+    from the JoinGroup response's members; the wait is bounded by ``request_timeout_ms``."""
+    if getattr(coordinator, "_kpart_learns_topics", False):
+        return
+    _require(coordinator, ("_manager", "_cluster", "_subscription"), "the consumer's coordinator")
+    _require(coordinator._manager, ("send", "wait_for"), "the coordinator's connection manager")
+    coordinator._manager = _LearnTopicsBeforeAssigning(
+        coordinator, coordinator._manager, topics_of, coordinator.config.get("request_timeout_ms", 30000))
+    coordinator._kpart_learns_topics = True

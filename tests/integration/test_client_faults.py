@@ -6,6 +6,8 @@ a broken network path), while the session's broker stays healthy for everything 
   partitions are lost) instead of consuming them alongside their new owner.
 - A producer whose records kafka-python stops completing after a long stall fails them and
   refuses further sends with one clear error, instead of wedging ``flush()`` forever.
+
+And one rebalance suffices when a topic enters the group (no relay needed for that one).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from kafka.errors import KafkaTimeoutError
 
 from examples.basic_producer import FreezableRelay
 from partitioning.producer import BoundedProducer, DeliveryStuckError
-from strategies.kafka_python import CooperativeStickyPartitionAssignor, attach
+from strategies.kafka_python import CooperativeStickyPartitionAssignor, RangePartitionAssignor, attach
 
 pytestmark = pytest.mark.integration
 
@@ -152,3 +154,39 @@ def test_a_producer_wedged_by_a_long_stall_fails_its_records_and_refuses_more(
     finally:
         relay.thaw()
         producer.close(timeout=5)
+
+
+def test_a_topic_entering_the_group_is_assigned_in_the_round_it_enters(
+    kafka_bootstrap: str, make_topic: Callable[..., str]
+) -> None:
+    known, entering = make_topic(2), make_topic(3)
+    common: dict[str, Any] = {
+        "bootstrap_servers": kafka_bootstrap,
+        "group_id": f"{known}-group",
+        "session_timeout_ms": SESSION_MS,
+        "heartbeat_interval_ms": 1000,
+        "enable_auto_commit": False,
+        "partition_assignment_strategy": [RangePartitionAssignor],  # EAGER: one round per change
+    }
+    leader = attach(KafkaConsumer(**common))
+    leader.subscribe([known])  # the leader's metadata knows only this topic
+    newcomer = attach(KafkaConsumer(**common))
+    firsts: list[set[tuple[str, int]]] = []
+
+    class FirstAssignment(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked: Any) -> None:
+            pass
+
+        def on_partitions_assigned(self, assigned: Any) -> None:
+            firsts.append({(tp.topic, tp.partition) for tp in assigned})
+
+    try:
+        assert poll_until([leader], lambda: len(owned(leader)) == 2, 60)
+        newcomer.subscribe([known, entering], listener=FirstAssignment())
+        assert poll_until([leader, newcomer], lambda: bool(firsts), 60)
+        assert {(entering, p) for p in range(3)} <= firsts[0], (
+            f"the newcomer's first assignment {sorted(firsts[0])} misses {entering}: the leader"
+            " assigned before it knew the topic")
+    finally:
+        leader.close(autocommit=False)
+        newcomer.close(autocommit=False)
