@@ -190,3 +190,50 @@ def test_a_topic_entering_the_group_is_assigned_in_the_round_it_enters(
     finally:
         leader.close(autocommit=False)
         newcomer.close(autocommit=False)
+
+
+def test_partitions_added_after_a_static_leader_restarts_are_assigned(
+    kafka_bootstrap: str, make_topic: Callable[..., str]
+) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewPartitions
+
+    topic = make_topic(2)
+    common: dict[str, Any] = {
+        "bootstrap_servers": kafka_bootstrap,
+        "group_id": f"{topic}-group",
+        "session_timeout_ms": 30_000,  # the restart is well within it: the broker keeps the member
+        "heartbeat_interval_ms": 1000,
+        "metadata_max_age_ms": 1000,
+        "enable_auto_commit": False,
+        "partition_assignment_strategy": [RangePartitionAssignor],
+    }
+
+    def member(instance: str) -> KafkaConsumer:
+        consumer = attach(KafkaConsumer(group_instance_id=instance, **common))
+        consumer.subscribe([topic])
+        return consumer
+
+    leader, follower = member("a"), None
+    restarted = None
+    try:
+        assert poll_until([leader], lambda: len(owned(leader)) == 2, 60)
+        follower = member("b")
+        assert poll_until([leader, follower], lambda: len(owned(leader)) == len(owned(follower)) == 1, 60)
+        leader.close(autocommit=False)  # a static member does not leave: it comes back as "a"
+        restarted = member("a")
+        assert poll_until([restarted, follower], lambda: len(owned(restarted)) == 1, 60)
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        try:
+            admin.create_partitions({topic: NewPartitions(total_count=4)})
+        finally:
+            admin.close()
+        # kafka-python's JoinGroup v7 never tells the restarted leader that it leads, so
+        # only a member that sees the topic grow can start the rebalance
+        grown = {0, 1, 2, 3}
+        assert poll_until([restarted, follower], lambda: owned(restarted) | owned(follower) == grown, 25), (
+            owned(restarted), owned(follower))
+    finally:
+        for consumer in (restarted, follower):
+            if consumer is not None:
+                consumer.close(autocommit=False)
