@@ -486,3 +486,22 @@ def test_the_commit_before_a_rebalance_gets_time_even_from_a_short_poll(attached
         assert given == ([compat.REVOCATION_COMMIT_TIMEOUT_MS] if attached else [50])
     finally:
         consumer.close()
+
+
+def test_create_consumer_applies_the_java_reconnect_backoff_and_attaches() -> None:
+    from strategies.kafka_python import JAVA_LIKE_DEFAULTS, create_consumer
+
+    consumer = create_consumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9))
+    try:
+        assert JAVA_LIKE_DEFAULTS["reconnect_backoff_max_ms"] == 1000
+        assert consumer.config["reconnect_backoff_max_ms"] == 1000
+        [assignor] = consumer._coordinator._assignors.values()
+        assert assignor.name == "cooperative-sticky" and consumer._coordinator._kpart_attached
+    finally:
+        consumer.close()
+    given = create_consumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9),
+                            reconnect_backoff_max_ms=5000)
+    try:
+        assert given.config["reconnect_backoff_max_ms"] == 5000
+    finally:
+        given.close()
