@@ -1,10 +1,14 @@
 """Every use of kafka-python internals in kpart, gated on the kafka-python versions it knows.
 
-kafka-python 3.x has no public API for what the adapters need: the consumer's rebalance
-protocol and owned partitions (to send them in a subscription), its JoinGroup round (two
-defects, below), its heartbeat clock (to stop a member whose session has lapsed), the
-producer's per-record size check (where ``BoundedProducer`` reserves memory) and its record
-batches (load view, stuck-record detection). They live here, and only here.
+kafka-python 3.x has no public API for what the adapters need. Consumer side
+(``strategies.kafka_python.attach``): the rebalance protocol and owned partitions a member
+sends; JoinGroup rounds that finish across short polls (two defects, below); a member whose
+session lapsed stops consuming; any member asks for a rebalance when a topic grows; the leader
+sanitizes members' subscriptions and fetches metadata for their topics before assigning; the
+pre-rebalance commit gets a bounded time of its own. Producer side
+(``partitioning.producer.BoundedProducer``, ``partitioning.kafka_python``): the per-record
+size check where memory is bounded, the sender thread, the record batches (load view, stuck
+records). They live here, and only here.
 
 Guarantee: on a kafka-python version not in :data:`KNOWN_VERSIONS`, or when an attribute
 this module relies on is missing, the first call raises :class:`KafkaPythonCompatError`
@@ -37,13 +41,16 @@ from kafka.structs import TopicPartition as KafkaTopicPartition
 __all__ = [
     "KNOWN_VERSIONS",
     "KafkaPythonCompatError",
+    "RECORD_SIZE_HOOK",
+    "REVOCATION_COMMIT_TIMEOUT_MS",
     "abort_stuck_batches",
     "accumulator_batches",
     "check_version",
     "commit_before_rebalance_in_time",
     "complete_join_rounds",
-    "decode_members_safely",
     "consumer_coordinator",
+    "coordinator_assignors",
+    "decode_members_safely",
     "drop_partitions_when_session_lapses",
     "learn_topics_before_assigning",
     "oldest_unresolved_batch_age",
@@ -53,6 +60,7 @@ __all__ = [
     "replica_nodes",
     "require_record_size_hook",
     "sender_thread",
+    "session_lapsed_for",
 ]
 
 log = logging.getLogger("kpart.compat")
