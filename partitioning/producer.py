@@ -41,6 +41,7 @@ import functools
 import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 from kafka import KafkaProducer
@@ -200,8 +201,11 @@ class BoundedProducer(KafkaProducer):
         self._refusal: BaseException | None = None  # set once: every later send() raises it
         self._closing = threading.Event()
         super().__init__(**configs)
-        self._watchdog = threading.Thread(target=self._watch_for_stuck_records, daemon=True,
-                                          name="kpart-stuck-record-watchdog")
+        margin_ms = max(STUCK_MARGIN_MS, self.config["request_timeout_ms"])
+        limit_ms = self.config["delivery_timeout_ms"] + margin_ms
+        self._watchdog = threading.Thread(  # holds the producer weakly: garbage collection still closes it
+            target=_watch_for_stuck_records, args=(weakref.ref(self), self._closing, limit_ms / 1000),
+            daemon=True, name="kpart-stuck-record-watchdog")
         self._watchdog.start()
 
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
@@ -210,14 +214,6 @@ class BoundedProducer(KafkaProducer):
             self._closing.set()
         if hasattr(self, "config"):  # absent only if __init__ failed before KafkaProducer's ran
             super().close(timeout=timeout, null_logger=null_logger)
-
-    def _watch_for_stuck_records(self) -> None:
-        delivery_ms = self.config["delivery_timeout_ms"]
-        limit_s = (delivery_ms + max(STUCK_MARGIN_MS, self.config["request_timeout_ms"])) / 1000
-        while not self._closing.wait(min(1.0, limit_s / 4)):
-            age_s = compat.oldest_unresolved_batch_age(self)
-            if age_s > limit_s:
-                self._fail_stuck(age_s * 1000, delivery_ms)
 
     def _fail_stuck(self, age_ms: float, delivery_timeout_ms: int) -> None:
         error = DeliveryStuckError(age_ms, delivery_timeout_ms)
@@ -297,3 +293,18 @@ class BoundedProducer(KafkaProducer):
 
     def _release(self, size: int, _outcome: object) -> None:
         self._budget.release(size)
+
+
+def _watch_for_stuck_records(
+    ref: weakref.ref[BoundedProducer], closing: threading.Event, limit_s: float
+) -> None:
+    """Every second (or a quarter of ``limit_s``), fail the producer's records if one has been
+    unresolved for longer than ``limit_s``; ends when the producer closes or is collected."""
+    while not closing.wait(min(1.0, limit_s / 4)):
+        producer = ref()
+        if producer is None:
+            return
+        age_s = compat.oldest_unresolved_batch_age(producer)
+        if age_s > limit_s:
+            producer._fail_stuck(age_s * 1000, producer.config["delivery_timeout_ms"])
+        del producer

@@ -543,3 +543,16 @@ def test_unknown_kafka_python_version_refuses_to_build_a_bounded_producer(
     monkeypatch.setattr(compat.kafka, "__version__", "3.0.13")
     with pytest.raises(KafkaPythonCompatError, match="kafka-python 3.0.13 is not supported"):
         make_producer()
+
+
+def test_an_unclosed_producer_is_still_collected_and_its_watchdog_ends() -> None:
+    import gc
+    import weakref
+
+    made = make_producer()
+    ref, watchdog = weakref.ref(made), made._watchdog
+    del made
+    gc.collect()
+    assert ref() is None
+    watchdog.join(5)
+    assert not watchdog.is_alive()
