@@ -121,8 +121,8 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
 
     ``assignor``: a core assignor or a registered name. ``rack``: this member's rack, sent to
     the leader for rack-aware assignment. ``protocol``: the rebalance protocol this consumer
-    runs; by default it is read from the coordinator, falling back to the assignor's preferred
-    one.
+    runs; by default it is read from the consumer given to :func:`attach`. One instance serves
+    one consumer.
     """
 
     def __init__(
@@ -173,6 +173,9 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
 
     def _bind(self, coordinator: Any, joined: Callable[[], None] = _nothing) -> None:
         """Read the protocol and owned partitions from ``coordinator`` (done by :func:`attach`)."""
+        if self._coordinator is not None and self._coordinator is not coordinator:
+            raise ValueError(f"this {self.name!r} assignor instance is already attached to another"
+                             " consumer: give each consumer its own instance (or pass the class)")
         self._coordinator = coordinator
         self._joined = joined
 
@@ -248,6 +251,9 @@ def attach(consumer: KafkaConsumer) -> KafkaConsumer:
             f" (it has {', '.join(a.name for a in assignors) or 'none'}); pass them in"
             " partition_assignment_strategy"
         )
+    for assignor in ours:  # first, so a shared instance is refused before anything changes
+        if assignor._coordinator not in (None, coordinator):
+            assignor._bind(coordinator)
     compat.complete_join_rounds(coordinator)
     joined = compat.rejoin_when_partitions_grow(coordinator)
     compat.decode_members_safely(coordinator, sanitize_subscription)

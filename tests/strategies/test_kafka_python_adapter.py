@@ -505,3 +505,17 @@ def test_create_consumer_applies_the_java_reconnect_backoff_and_attaches() -> No
         assert given.config["reconnect_backoff_max_ms"] == 5000
     finally:
         given.close()
+
+
+def test_one_assignor_instance_cannot_serve_two_consumers() -> None:
+    shared = KafkaPythonAssignor("range")
+    first = offline_consumer(partition_assignment_strategy=[shared])
+    second = offline_consumer(partition_assignment_strategy=[shared])
+    try:
+        attach(first)
+        with pytest.raises(ValueError, match="already attached to another consumer"):
+            attach(second)
+        assert not getattr(second._coordinator, "_kpart_attached", False)
+    finally:
+        first.close()
+        second.close()
