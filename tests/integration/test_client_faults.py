@@ -103,6 +103,8 @@ def test_a_member_cut_off_past_its_session_stops_consuming_then_rejoins(
             if not owned(cut_off) and owned(healthy) == {0, 1, 2, 3}:
                 break
         lost_after = time.monotonic() - frozen_at
+        print(f"\ncut off at t=0: partitions lost at t={lost_after:.1f} s (session_timeout_ms={SESSION_MS});"
+              f" both members owned a partition for {overlap_s:.1f} s")
         assert ("lost", frozenset(held)) in listener.events, listener.events
         assert owned(cut_off) == set(), f"still holds {owned(cut_off)} {lost_after:.1f} s into the cut"
         assert lost_after < SESSION_MS / 1000 + 8
@@ -144,6 +146,8 @@ def test_a_producer_wedged_by_a_long_stall_fails_its_records_and_refuses_more(
         with pytest.raises(KafkaTimeoutError):
             after.get(timeout=30)
         waited = time.monotonic() - started
+        print(f"\nrecord sent after a {delivery_ms / 1000 + 3:.0f} s stall failed {waited:.1f} s later:"
+              f" {type(after.exception).__name__}")
         assert isinstance(after.exception, DeliveryStuckError), after.exception
         assert waited < 15, f"the stuck record failed only {waited:.1f} s after the stall"
         assert all(f.is_done and f.failed() for f in during)
