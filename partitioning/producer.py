@@ -189,7 +189,10 @@ class BoundedProducer(KafkaProducer):
       that thread is the one that frees it.
     - A record's bytes are released when its future completes, successfully or not, before any
       callback the caller adds runs. Every record ``send()`` accepts ends acknowledged or failed
-      through its future; ``flush()`` and ``close()`` are ``KafkaProducer``'s.
+      through its future, at the latest ``delivery_timeout_ms`` + max(``STUCK_MARGIN_MS``,
+      ``request_timeout_ms``) (+1 s) after ``send()``: a record kafka-python has not resolved
+      by then fails with :class:`DeliveryStuckError`, so do all unresolved records, and every
+      later ``send()`` raises that error. ``flush()`` and ``close()`` are ``KafkaProducer``'s.
 
     Serializers, partitioners and interceptors see exactly what they see in ``KafkaProducer``.
     """
