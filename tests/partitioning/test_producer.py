@@ -29,7 +29,7 @@ from kafka.structs import TopicPartition
 
 from kpart.compat import kafka_python as compat
 from kpart.compat.kafka_python import KafkaPythonCompatError
-from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget
+from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget, DeliveryStuckError
 
 NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
 # kafka-python's size estimate for a record with no key, a 100-byte value and no headers:
@@ -556,3 +556,30 @@ def test_an_unclosed_producer_is_still_collected_and_its_watchdog_ends() -> None
     assert ref() is None
     watchdog.join(5)
     assert not watchdog.is_alive()
+
+
+def test_records_kafka_python_never_resolves_fail_as_stuck_and_later_sends_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import partitioning.producer as producer_module
+
+    monkeypatch.setattr(producer_module, "STUCK_MARGIN_MS", 200)
+    made = make_producer(buffer_memory=10 * SIZE_OF_100_BYTE_VALUE, delivery_timeout_ms=600,
+                         request_timeout_ms=300)
+    try:
+        know_topic(made)
+        # a wedged sender: it never expires (nor sends) a batch, as after the idempotent stall
+        monkeypatch.setattr(made._accumulator, "expired_batches", lambda now=None: [])
+        monkeypatch.setattr(made._sender, "_get_expired_inflight_batches", lambda now=None: [])
+        started = time.monotonic()
+        futures = [made.send("t", b"v" * 100) for _ in range(3)]
+        assert wait_until(lambda: all(f.is_done for f in futures), timeout=10)
+        assert 0.6 + 0.3 <= time.monotonic() - started < 0.6 + 0.3 + 3
+        for future in futures:
+            assert isinstance(future.exception, DeliveryStuckError)
+        assert made.buffered_bytes == 0
+        with pytest.raises(DeliveryStuckError, match="accepts no more"):
+            made.send("t", b"v" * 100)
+        made.flush(timeout=1)
+    finally:
+        made.close(timeout=1)
