@@ -77,15 +77,15 @@ def offline() -> None:
 def live(bootstrap: str, topic: str) -> None:
     from kafka import KafkaConsumer
 
-    from strategies.kafka_python import KafkaPythonAssignor
+    from strategies.kafka_python import KafkaPythonAssignor, attach
 
-    consumer = KafkaConsumer(
+    consumer = attach(KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         group_id="custom-assignor-example",
         group_instance_id="reports-1",
         partition_assignment_strategy=[KafkaPythonAssignor("pinned")],
-    )
+    ))
     try:
         for _ in range(20):
             consumer.poll(timeout_ms=500)

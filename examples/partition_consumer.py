@@ -18,7 +18,7 @@ import time
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 
 import strategies
-from strategies.kafka_python import KafkaPythonAssignor
+from strategies.kafka_python import KafkaPythonAssignor, attach
 
 
 class PrintingListener(ConsumerRebalanceListener):
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--idle-exit", type=float, default=0.0)
     args = parser.parse_args()
 
-    consumer = KafkaConsumer(
+    consumer = attach(KafkaConsumer(
         bootstrap_servers=args.bootstrap,
         group_id=args.group,
         client_id=args.name,
@@ -58,7 +58,8 @@ def main() -> None:
         partition_assignment_strategy=[KafkaPythonAssignor(args.strategy)],
         session_timeout_ms=10_000,
         heartbeat_interval_ms=1_000,
-    )
+        reconnect_backoff_max_ms=1_000,  # kafka-python's 30 s default delays recovery from a restart
+    ))
     listener = PrintingListener(args.name)
     consumer.subscribe([args.topic], listener=listener)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -4,6 +4,11 @@ Users need not copy data into the key: ``create("field", field="user.id")`` rout
 ``value["user"]["id"]``. The extracted field is turned into bytes (bytes as is, ``str`` as
 UTF-8, anything else as ``str(x)`` in UTF-8) and mapped with ``hash`` (``murmur2`` by default,
 so ``field`` of a string equals Java's partition for a record whose key is that string).
+Only data is hashed: ``str``, bytes, ``int``, ``float``, ``Decimal`` and ``UUID`` (their text is
+the same in every process). Anything else -- a method reached by the path (``"name.upper"``),
+a container, an arbitrary object whose ``str()`` is its address -- raises
+:class:`~partitioning.core.PartitioningError` naming the field, rather than hash a text that
+differs between processes.
 
 It also cures the Schema Registry pitfall: Confluent's Avro wire format prefixes a magic byte
 and the 4-byte schema id to the serialized key, so hashing the serialized key moves a key to
@@ -21,7 +26,9 @@ when the record has no key) -- a record is never silently misrouted.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Literal
 
 from partitioning.core import PartitioningError, PartitionView, check_key
@@ -44,13 +51,26 @@ def _lookup(obj: Any, path: tuple[str, ...]) -> Any:
     return obj
 
 
-def field_bytes(obj: Any) -> bytes:
-    """The bytes hashed for an extracted field."""
+DATA_TYPES: tuple[type, ...] = (str, bytes, bytearray, memoryview, int, float, Decimal, uuid.UUID)
+"""What a field may hold to be hashed: types whose text is the same in every process."""
+
+
+def field_bytes(obj: Any, label: str = "field") -> bytes:
+    """The bytes hashed for an extracted field; raises for values that are not data."""
     if isinstance(obj, bytes):
         return obj
     if isinstance(obj, bytearray | memoryview):
         return bytes(obj)
-    return (obj if isinstance(obj, str) else str(obj)).encode("utf-8")
+    if isinstance(obj, str):
+        return obj.encode("utf-8")
+    if not isinstance(obj, DATA_TYPES):
+        kind = "a callable" if callable(obj) else f"a {type(obj).__name__}"
+        raise PartitioningError(
+            f"{label} is {kind}, not data (str, bytes, int, float, Decimal or UUID): refusing to"
+            " hash it, its text would differ between processes; point the field at a scalar or"
+            " pass a callable extractor that returns one"
+        )
+    return str(obj).encode("utf-8")
 
 
 class FieldPartitioner:
@@ -87,7 +107,8 @@ class FieldPartitioner:
             if self._on_missing == "key" and key is not None:
                 return view.all[self._mapping(check_key(key) or b"", len(view.all))]
             raise PartitioningError(f"record of topic {view.topic!r} has no {self._label}")
-        return view.all[self._mapping(field_bytes(obj), len(view.all))]
+        return view.all[self._mapping(field_bytes(obj, f"the {self._label} of a record of topic"
+                                                     f" {view.topic!r}"), len(view.all))]
 
     def partition_record(
         self,

@@ -10,9 +10,10 @@ when a new batch would start. Content-routing partitioners (``partition_record``
 unserialized key and value too.
 
 Load view: kafka-python 3.0 has no public view of queued batches. :meth:`attach` reads the
-number of queued batches per partition from the producer's ``RecordAccumulator`` (its private
-``_batches`` mapping) when an adaptive partitioner picks a new partition; without ``attach``,
-or if that attribute is missing, adaptive partitioners fall back to uniform choice.
+number of queued batches per partition from the producer's ``RecordAccumulator`` (through
+:mod:`kpart.compat.kafka_python`, which refuses kafka-python versions it does not know) when an
+adaptive partitioner picks a new partition; without ``attach`` adaptive partitioners fall back
+to uniform choice. ``attach`` raises at once if the producer lacks what the view reads.
 
 Thread-safe: the core partitioners guard their state with locks; the adapter only caches
 immutable per-topic views.
@@ -26,6 +27,7 @@ from typing import Any
 from kafka.partitioner.abc import Partitioner as KafkaPartitioner
 from kafka.structs import TopicPartition
 
+from kpart.compat import kafka_python as compat
 from partitioning import registry
 from partitioning.core import PartitioningError, PartitionView, new_batch_hook
 
@@ -35,14 +37,12 @@ LoadSource = Callable[[str], Mapping[int, int] | None]
 def accumulator_load(producer: Any) -> LoadSource:
     """Queued batches per partition of a topic, read from a kafka-python producer.
 
-    Relies on kafka-python's private ``producer._accumulator._batches`` (TopicPartition ->
-    deque of batches); returns ``None`` (no load view) when it is not there.
+    Raises :class:`~kpart.compat.kafka_python.KafkaPythonCompatError` at once if the producer
+    has no record batches where the compatibility module expects them.
     """
+    batches = compat.accumulator_batches(producer)
 
     def load(topic: str) -> Mapping[int, int] | None:
-        batches = getattr(getattr(producer, "_accumulator", None), "_batches", None)
-        if batches is None:
-            return None
         return {tp.partition: len(dq) for tp, dq in list(batches.items()) if tp.topic == topic}
 
     return load

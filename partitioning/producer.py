@@ -10,7 +10,18 @@ the Java client's semantics back:
   or fail, then raises ``BufferExhaustedError`` once ``max_block_ms`` (default 60 s) is spent;
 - a record larger than ``buffer_memory`` itself fails at once with ``MessageSizeTooLargeError``;
 - blocked senders are served first come, first served, so a large record is not starved by a
-  stream of small ones.
+  stream of small ones;
+- a record still neither acknowledged nor failed ``delivery_timeout_ms`` plus a margin after it
+  was sent fails with :class:`DeliveryStuckError`, and so do all other unresolved records; the
+  producer then refuses every ``send()`` with that error. (kafka-python 3.0.12 with idempotence
+  on, its default, can stop completing records for good after a broker stall longer than
+  ``delivery_timeout_ms``: without this, ``flush()`` and ``close(timeout)`` would raise forever
+  and the buffer would stay full although the broker is healthy again.)
+
+kafka-python's internals used here (the per-record size check, the sender thread, the record
+batches) are reached through :mod:`kpart.compat.kafka_python`, which refuses unknown
+kafka-python versions; if ``send()`` ever queues a record without the size check running,
+``BoundedProducer`` raises and refuses to go on rather than stop bounding silently.
 
 Usage::
 
@@ -27,17 +38,50 @@ from __future__ import annotations
 
 import collections
 import functools
+import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 from kafka.producer.future import FutureRecordMetadata
 
-__all__ = ["DEFAULT_BUFFER_MEMORY", "BoundedProducer", "BufferExhaustedError", "ByteBudget"]
+from kpart.compat import kafka_python as compat
+
+__all__ = [
+    "DEFAULT_BUFFER_MEMORY",
+    "STUCK_MARGIN_MS",
+    "BoundedProducer",
+    "BufferExhaustedError",
+    "ByteBudget",
+    "DeliveryStuckError",
+]
 
 DEFAULT_BUFFER_MEMORY = 32 * 1024 * 1024
+STUCK_MARGIN_MS = 5000
+"""A record unresolved ``delivery_timeout_ms`` + ``max(STUCK_MARGIN_MS, request_timeout_ms)``
+after it was sent is stuck: kafka-python should have failed it by then."""
+
+log = logging.getLogger("partitioning")
+
+
+class DeliveryStuckError(KafkaTimeoutError):
+    """kafka-python stopped completing records: one was still unresolved ``age_ms`` after it
+    was sent, past ``delivery_timeout_ms``. Every unresolved record fails with this error and
+    the producer refuses further sends with it: close it and create a new one."""
+
+    def __init__(self, age_ms: float, delivery_timeout_ms: int, failed: int = 0) -> None:
+        super().__init__(
+            f"a record was neither acknowledged nor failed {age_ms:,.0f} ms after send()"
+            f" (delivery_timeout_ms={delivery_timeout_ms:,}): kafka-python's sender stopped"
+            " completing records (seen with idempotence on after a broker stall); the unresolved"
+            " records failed and this producer accepts no more: close it and create a new one"
+        )
+        self.age_ms = age_ms
+        self.delivery_timeout_ms = delivery_timeout_ms
+        self.failed = failed
 
 
 class BufferExhaustedError(KafkaTimeoutError):
@@ -145,20 +189,40 @@ class BoundedProducer(KafkaProducer):
       that thread is the one that frees it.
     - A record's bytes are released when its future completes, successfully or not, before any
       callback the caller adds runs. Every record ``send()`` accepts ends acknowledged or failed
-      through its future; ``flush()`` and ``close()`` are ``KafkaProducer``'s.
+      through its future, at the latest ``delivery_timeout_ms`` + max(``STUCK_MARGIN_MS``,
+      ``request_timeout_ms``) (+1 s) after ``send()``: a record kafka-python has not resolved
+      by then fails with :class:`DeliveryStuckError`, so do all unresolved records, and every
+      later ``send()`` raises that error. ``flush()`` and ``close()`` are ``KafkaProducer``'s.
 
     Serializers, partitioners and interceptors see exactly what they see in ``KafkaProducer``.
     """
 
     def __init__(self, *, buffer_memory: int = DEFAULT_BUFFER_MEMORY, **configs: Any) -> None:
+        compat.require_record_size_hook(KafkaProducer)
         self._budget = ByteBudget(buffer_memory)
         self._call = threading.local()  # per sending thread: its send() deadline and reservation
+        self._refusal: BaseException | None = None  # set once: every later send() raises it
+        self._closing = threading.Event()
         super().__init__(**configs)
+        margin_ms = max(STUCK_MARGIN_MS, self.config["request_timeout_ms"])
+        limit_ms = self.config["delivery_timeout_ms"] + margin_ms
+        self._watchdog = threading.Thread(  # holds the producer weakly: garbage collection still closes it
+            target=_watch_for_stuck_records, args=(weakref.ref(self), self._closing, limit_ms / 1000),
+            daemon=True, name="kpart-stuck-record-watchdog")
+        self._watchdog.start()
 
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
         """``KafkaProducer.close``."""
+        if hasattr(self, "_closing"):
+            self._closing.set()
         if hasattr(self, "config"):  # absent only if __init__ failed before KafkaProducer's ran
             super().close(timeout=timeout, null_logger=null_logger)
+
+    def _fail_stuck(self, age_ms: float, delivery_timeout_ms: int) -> None:
+        error = DeliveryStuckError(age_ms, delivery_timeout_ms)
+        self._refusal = error
+        error.failed = compat.abort_stuck_batches(self, error)
+        log.error("%s (%d records failed)", error, error.failed)
 
     @property
     def buffer_memory(self) -> int:
@@ -189,9 +253,12 @@ class BoundedProducer(KafkaProducer):
         Raises ``BufferExhaustedError`` if it does not fit within ``max_block_ms``, and
         ``MessageSizeTooLargeError`` if it is larger than ``buffer_memory``.
         """
+        if self._refusal is not None:
+            raise self._refusal
         call = self._call
         call.deadline = time.monotonic() + self.config["max_block_ms"] / 1000
         call.reserved = 0
+        call.checked = False
         try:
             future = super().send(
                 topic, value=value, key=key, headers=headers, partition=partition, timestamp_ms=timestamp_ms
@@ -200,6 +267,13 @@ class BoundedProducer(KafkaProducer):
             if call.reserved:
                 self._budget.release(call.reserved)
             raise
+        if not call.checked and not future.is_done:
+            self._refusal = compat.KafkaPythonCompatError(
+                f"kafka-python {compat.check_version()} queued a record without calling"
+                f" KafkaProducer.{compat.RECORD_SIZE_HOOK}(), where BoundedProducer bounds memory:"
+                " this producer cannot bound its buffer and refuses further sends"
+            )
+            raise self._refusal
         if call.reserved:
             release = functools.partial(self._release, call.reserved)  # one object for both outcomes
             future.add_callback(release)
@@ -212,7 +286,8 @@ class BoundedProducer(KafkaProducer):
         # record's size is known and nothing is queued yet. Reserve its bytes here.
         super()._ensure_valid_record_size(size)
         call = self._call
-        if threading.current_thread() is getattr(self, "_sender", None):
+        call.checked = True
+        if threading.current_thread() is compat.sender_thread(self):
             timeout_ms = 0.0
         else:
             timeout_ms = (call.deadline - time.monotonic()) * 1000
@@ -221,3 +296,18 @@ class BoundedProducer(KafkaProducer):
 
     def _release(self, size: int, _outcome: object) -> None:
         self._budget.release(size)
+
+
+def _watch_for_stuck_records(
+    ref: weakref.ref[BoundedProducer], closing: threading.Event, limit_s: float
+) -> None:
+    """Every second (or a quarter of ``limit_s``), fail the producer's records if one has been
+    unresolved for longer than ``limit_s``; ends when the producer closes or is collected."""
+    while not closing.wait(min(1.0, limit_s / 4)):
+        producer = ref()
+        if producer is None:
+            return
+        age_s = compat.oldest_unresolved_batch_age(producer)
+        if age_s > limit_s:
+            producer._fail_stuck(age_s * 1000, producer.config["delivery_timeout_ms"])
+        del producer

@@ -6,15 +6,16 @@ A package adds a partitioner by declaring, in its own ``pyproject.toml``::
     my_hash = "my_package.partitioners:MyPartitioner"
 
 The entry point must load a callable returning an object with
-``partition(key, value, view) -> int``. Built-in names win over entry points of the same name.
+``partition(key, value, view) -> int``. A name means one partitioner: registering a known name
+is refused, and an entry point reusing a known name is skipped with a warning. The registry
+shape is :class:`kpart.registry.Registry`, shared with the assignors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
+from kpart.registry import Factory, Registry, RegistryError
 from partitioning import librdkafka
 from partitioning.default import KafkaPythonDefaultPartitioner
 from partitioning.field import FieldPartitioner
@@ -25,8 +26,6 @@ from partitioning.round_robin import RoundRobinPartitioner
 from partitioning.sticky import UniformStickyPartitioner
 
 ENTRY_POINT_GROUP = "kpart.partitioners"
-
-Factory = Callable[..., Any]
 
 BUILTIN: dict[str, Factory] = {
     "murmur2": Murmur2Partitioner,
@@ -44,42 +43,39 @@ BUILTIN: dict[str, Factory] = {
     "default": KafkaPythonDefaultPartitioner,
 }
 
-_registered: dict[str, Factory] = {}
+
+
+class PartitionerRegistryError(RegistryError):
+    """An unknown partitioner name, a refused registration or options it does not take."""
+
+
+_REGISTRY: Registry[Any] = Registry(
+    "partitioner", ENTRY_POINT_GROUP, BUILTIN,
+    check=lambda made: callable(getattr(made, "partition", None)),
+    expected="a partitioner (an object with partition(key, value, view))",
+    error=PartitionerRegistryError,
+)
 
 
 def register(name: str, factory: Factory) -> None:
-    """Register ``factory`` under ``name`` at run time (entry points are the packaged way)."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"partitioner name must be a non-empty string, got {name!r}")
-    if name in BUILTIN:
-        raise ValueError(f"{name!r} is a built-in partitioner name")
-    _registered[name] = factory
-
-
-def _entry_points() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    """Register ``factory`` under ``name`` at run time (entry points are the packaged way);
+    a name already known (built-in, registered or an entry point) is refused."""
+    _REGISTRY.register(name, factory)
 
 
 def names() -> list[str]:
     """Every name :func:`create` accepts: built-ins, registered and entry points, sorted."""
-    return sorted(set(BUILTIN) | set(_registered) | set(_entry_points()))
+    return _REGISTRY.names()
 
 
 def create(name: str, **options: Any) -> Any:
     """A new core partitioner called ``name``, configured with ``options``.
 
-    Raises ``ValueError`` for an unknown name (listing the known ones) and ``TypeError`` for
-    options the partitioner does not take. Wrap the result with
+    Raises :class:`PartitionerRegistryError` (also a ``ValueError`` and a ``TypeError``) for an
+    unknown name (listing the known ones), for options the partitioner does not take (checked
+    against its signature before it is built) and for a factory that builds no partitioner.
+    Errors raised while the partitioner is built are its own. Wrap the result with
     ``partitioning.kafka_python.adapt`` (or use ``partitioning.kafka_python.create``) to plug
     it into ``KafkaProducer``.
     """
-    factory = BUILTIN.get(name) or _registered.get(name)
-    if factory is None:
-        ep = _entry_points().get(name)
-        if ep is None:
-            raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(names())}")
-        factory = ep.load()
-    try:
-        return factory(**options)
-    except TypeError as exc:
-        raise TypeError(f"partitioner {name!r}: {exc}") from exc
+    return _REGISTRY.create(name, **options)

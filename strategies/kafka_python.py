@@ -5,15 +5,15 @@ they are) in ``partition_assignment_strategy``::
 
     from kafka import KafkaConsumer
     from strategies.kafka_python import (
-        CooperativeStickyPartitionAssignor, KafkaPythonAssignor, RangePartitionAssignor)
+        CooperativeStickyPartitionAssignor, KafkaPythonAssignor, RangePartitionAssignor, attach)
 
     # classes: the built-ins under the names kafka-python users know
-    KafkaConsumer("orders", group_id="billing",
-                  partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    attach(KafkaConsumer("orders", group_id="billing",
+                         partition_assignment_strategy=[CooperativeStickyPartitionAssignor]))
 
     # instances: any registered assignor by name, with this member's rack (KIP-881)
-    KafkaConsumer("orders", group_id="billing", client_rack="use1-az1",
-                  partition_assignment_strategy=[KafkaPythonAssignor("sticky", rack="use1-az1")])
+    attach(KafkaConsumer("orders", group_id="billing", client_rack="use1-az1",
+                         partition_assignment_strategy=[KafkaPythonAssignor("sticky", rack="use1-az1")]))
 
     # rolling upgrade to cooperative (two bounces), as with the Java client:
     #   1st bounce: [CooperativeStickyPartitionAssignor, RangePartitionAssignor]  (runs EAGER)
@@ -29,8 +29,7 @@ What a member sends (``metadata()``): ConsumerProtocol subscription v3 with its 
 assignor's user data (Java-compatible), its owned partitions (only under COOPERATIVE — under
 EAGER a member has revoked everything before it joins, as in the Java client), its generation
 and rack. The protocol the consumer runs, and the partitions it really owns, are read from the
-kafka-python coordinator calling ``metadata()``; pass ``protocol=`` to state the protocol
-explicitly instead.
+consumer given to :func:`attach`; pass ``protocol=`` to state the protocol explicitly instead.
 
 What the leader does (``assign()``): decodes every member's subscription (topics, user data,
 owned partitions, generation, rack, ``group.instance.id``) into the core types, builds the
@@ -39,43 +38,56 @@ assignor and encodes the result. Static members keep their ``group.instance.id``
 round-robin place them by it; a static member that restarts within the session timeout is
 given its assignment back by the broker without a rebalance.
 
-Work-arounds for two kafka-python 3.0.12 defects in how a consumer finishes a JoinGroup/SyncGroup
-round when ``poll(timeout_ms=...)`` returns before the round is over (the broker holds a
-JoinGroup until every member has rejoined, so this is common). kafka-python keeps the round
-(``_join_task``) for the next ``poll()`` to await, but:
+The seam is explicit: build the consumer, then hand it to :func:`attach` (or build it with
+:func:`create_consumer`, which also sets the reconnect back-off the Java client uses)::
 
-- ``BaseCoordinator.need_rejoin`` (``kafka/coordinator/base.py``) and
-  ``ConsumerCoordinator.need_rejoin`` (``kafka/coordinator/consumer.py``) do not count a pending
-  round. When the round was started because the leader saw the metadata change (a topic grew)
-  or the subscription changed, ``_perform_assignment``/``group_protocols`` clear that reason
-  while the round runs, so the next ``poll()`` never returns to it: the member stays
-  "rebalancing" without an assignment and without heartbeats until the broker expels it after
-  the session timeout (the group runs without it, with its partitions unassigned meanwhile).
-- ``BaseCoordinator.join_group_async`` (``kafka/coordinator/base.py``) tests
-  ``self._join_task is None or self._join_task.is_done``: a round that finished between two
-  ``poll()`` calls is dropped and a new JoinGroup sent, which costs the group one more
-  rebalance each time (more rounds than a cooperative rebalance needs; frequent under CPU load).
+    from strategies.kafka_python import attach, create_consumer
 
-The first time ``metadata()`` runs inside a kafka-python coordinator, the adapter patches that
-coordinator (:func:`complete_join_rounds`): a pending round keeps ``need_rejoin()`` true, and a
-finished round is handed to kafka-python's own code, which takes its assignment (or raises its
-error) exactly as when the round finishes within a ``poll()``.
+    consumer = attach(KafkaConsumer("orders", group_id="billing", reconnect_backoff_max_ms=1000,
+                                    partition_assignment_strategy=[CooperativeStickyPartitionAssignor]))
+    consumer = create_consumer("orders", group_id="billing")  # the same, cooperative-sticky
+
+An assignor that was not attached raises on its first ``metadata()`` call (inside the first
+``poll()``), so a forgotten ``attach`` cannot go unnoticed. ``attach`` gives the consumer,
+through :mod:`kpart.compat.kafka_python` (the one place that touches kafka-python internals,
+gated on the versions it knows):
+
+- the protocol it runs and the partitions it really owns, for ``metadata()``;
+- JoinGroup rounds that finish even when ``poll()`` times out in the middle of one;
+- a lapsed session ends ownership: when no heartbeat has been answered for longer than
+  ``session_timeout_ms`` (coordinator unreachable, e.g. a broker restart with kafka-python's
+  30 s ``reconnect_backoff_max_ms``), the next ``poll()`` calls the listener's
+  ``on_partitions_lost``, returns no more records from those partitions, and rejoins — the
+  broker has already given them to another member;
+- any member, not only the leader, asks for a rebalance when a subscribed topic gains
+  partitions (a restarted static leader rejoins as a follower with kafka-python's JoinGroup
+  v7, so otherwise nobody would);
+- the leader survives members whose subscription bytes cannot be decoded: each is named in a
+  warning and assigned nothing, and the rest of the group gets a valid assignment;
+- the leader fetches the metadata of every topic the members subscribe to before it assigns,
+  so a topic that enters the group is assigned in that round, not one round later;
+- the offset commit before a rebalance (``enable_auto_commit``) gets at least 10 s (capped at
+  ``max_poll_interval_ms``) instead of what is left of the current ``poll(timeout_ms)``, which
+  kafka-python gives up on, causing duplicate delivery: such a ``poll()`` can return later than
+  its timeout.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from kafka import KafkaConsumer
 from kafka.coordinator.assignors.abstract import AbstractPartitionAssignor
 from kafka.coordinator.assignors.abstract import RebalanceProtocol as KafkaRebalanceProtocol
 from kafka.protocol.consumer.metadata import (
     ConsumerProtocolAssignment,
     ConsumerProtocolSubscription,
 )
+from kafka.util import ensure_valid_topic_name
 
+from kpart.compat import kafka_python as compat
 from strategies.core import (
     Assignor,
     ClusterMetadata,
@@ -90,14 +102,27 @@ log = logging.getLogger("strategies")
 
 SUBSCRIPTION_VERSION = 3
 
+JAVA_LIKE_DEFAULTS: dict[str, Any] = {"reconnect_backoff_max_ms": 1000}
+"""Settings :func:`create_consumer` applies unless given: kafka-python's default
+``reconnect_backoff_max_ms`` is 30,000 ms (Java's 1,000 ms), which after a broker restart keeps
+a member away from its group for up to 30 s."""
+
+
+class NotAttachedError(RuntimeError):
+    """A :class:`KafkaPythonAssignor` used by a consumer that was not given to :func:`attach`."""
+
+
+def _nothing() -> None:
+    pass
+
 
 class KafkaPythonAssignor(AbstractPartitionAssignor):
     """Wraps a core :class:`~strategies.core.Assignor` as a kafka-python assignor.
 
     ``assignor``: a core assignor or a registered name. ``rack``: this member's rack, sent to
     the leader for rack-aware assignment. ``protocol``: the rebalance protocol this consumer
-    runs; by default it is read from the coordinator, falling back to the assignor's preferred
-    one.
+    runs; by default it is read from the consumer given to :func:`attach`. One instance serves
+    one consumer.
     """
 
     def __init__(
@@ -116,6 +141,8 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
         self.protocol = protocol
         self.owned: tuple[TopicPartition, ...] = ()
         self.generation = -1
+        self._coordinator: Any = None
+        self._joined: Callable[[], None] = _nothing
 
     @property
     def name(self) -> str:
@@ -125,16 +152,15 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
         return [KafkaRebalanceProtocol(p.value) for p in self.core.protocols]
 
     def metadata(self, topics: Iterable[str]) -> ConsumerProtocolSubscription:
-        coordinator = _calling_coordinator()
-        protocol = self.protocol
-        if protocol is None and coordinator is not None:
-            protocol = RebalanceProtocol(int(coordinator._rebalance_protocol))
-        if protocol is None:
-            protocol = self.core.protocols[0]
-        if coordinator is not None:
-            complete_join_rounds(coordinator)
-            self.owned = tuple(sorted(TopicPartition(tp.topic, tp.partition) for tp in
-                                      coordinator._subscription.assigned_partitions()))
+        coordinator = self._coordinator
+        if coordinator is None:
+            raise NotAttachedError(
+                f"the {self.name!r} assignor is not attached to its consumer: call"
+                " strategies.kafka_python.attach(consumer) right after KafkaConsumer(...)"
+                " (or build it with strategies.kafka_python.create_consumer)"
+            )
+        protocol = self.protocol or RebalanceProtocol(compat.rebalance_protocol(coordinator))
+        self.owned = tuple(TopicPartition(t, p) for t, p in compat.owned_partitions(coordinator))
         owned = self.owned if protocol is RebalanceProtocol.COOPERATIVE else ()
         return ConsumerProtocolSubscription(
             version=SUBSCRIPTION_VERSION,
@@ -145,10 +171,23 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
             rack_id=self.rack,
         )
 
+    def _bind(self, coordinator: Any, joined: Callable[[], None] = _nothing) -> None:
+        """Read the protocol and owned partitions from ``coordinator`` (done by :func:`attach`)."""
+        if self._coordinator is not None and self._coordinator is not coordinator:
+            raise ValueError(f"this {self.name!r} assignor instance is already attached to another"
+                             " consumer: give each consumer its own instance (or pass the class)")
+        self._coordinator = coordinator
+        self._joined = joined
+
+    def _forget(self) -> None:
+        """The member lost its partitions and generation (lapsed session)."""
+        self.owned, self.generation = (), -1
+
     def on_assignment(self, assignment: ConsumerProtocolAssignment, generation: int) -> None:
         self.owned = tuple(sorted(TopicPartition(tp.topic, tp.partition)
                                   for tp in assignment.partitions()))
         self.generation = generation
+        self._joined()
 
     def assign(self, cluster: Any, members: Iterable[Any]) -> dict[str, ConsumerProtocolAssignment]:
         group = subscriptions_from_members(members)
@@ -192,96 +231,92 @@ class WeightedStickyPartitionAssignor(KafkaPythonAssignor):
         super().__init__("weighted-sticky", **kwargs)
 
 
-def _calling_coordinator() -> Any:
-    """The kafka-python coordinator up the call stack (it calls ``metadata()``), if any.
+def attach(consumer: KafkaConsumer) -> KafkaConsumer:
+    """Connect this module's assignors to the ``KafkaConsumer`` that runs them; returns it.
 
-    kafka-python decides the consumer's protocol from its whole strategy list, which an
-    assignor cannot see; its coordinator keeps the decision in ``_rebalance_protocol`` and the
-    partitions the consumer really owns in ``_subscription``.
+    Call once, right after ``KafkaConsumer(partition_assignment_strategy=[...])`` and before
+    the first ``poll()``; calling it again does nothing. Raises ``ValueError`` if none of the
+    consumer's assignors comes from this module, and
+    :class:`~kpart.compat.kafka_python.KafkaPythonCompatError` on a kafka-python version or
+    shape the compatibility module does not know. What it changes is in the module docstring.
     """
-    frame = inspect.currentframe()
+    coordinator = compat.consumer_coordinator(consumer)
+    if getattr(coordinator, "_kpart_attached", False):
+        return consumer
+    assignors = compat.coordinator_assignors(coordinator)
+    ours = [a for a in assignors if isinstance(a, KafkaPythonAssignor)]
+    if not ours:
+        raise ValueError(
+            "attach(): none of the consumer's assignors comes from strategies.kafka_python"
+            f" (it has {', '.join(a.name for a in assignors) or 'none'}); pass them in"
+            " partition_assignment_strategy"
+        )
+    for assignor in ours:  # first, so a shared instance is refused before anything changes
+        if assignor._coordinator not in (None, coordinator):
+            assignor._bind(coordinator)
+    compat.complete_join_rounds(coordinator)
+    joined = compat.rejoin_when_partitions_grow(coordinator)
+    compat.decode_members_safely(coordinator, sanitize_subscription)
+    compat.commit_before_rebalance_in_time(coordinator)
+    compat.learn_topics_before_assigning(coordinator, subscribed_topics)
+    for assignor in ours:
+        assignor._bind(coordinator, joined)
+
+    def forget() -> None:
+        for assignor in ours:
+            assignor._forget()
+
+    compat.drop_partitions_when_session_lapses(coordinator, forget)
+    coordinator._kpart_attached = True
+    return consumer
+
+
+def create_consumer(*topics: str, **configs: Any) -> KafkaConsumer:
+    """``attach(KafkaConsumer(*topics, **configs))`` with :data:`JAVA_LIKE_DEFAULTS` applied
+    (unless given) and ``partition_assignment_strategy`` defaulting to cooperative-sticky."""
+    for key, value in JAVA_LIKE_DEFAULTS.items():
+        configs.setdefault(key, value)
+    configs.setdefault("partition_assignment_strategy", [CooperativeStickyPartitionAssignor])
+    return attach(KafkaConsumer(*topics, **configs))
+
+
+def decode_subscription(member_id: str, raw: Any, warn: bool = True) -> Any:
+    """A member's ConsumerProtocol subscription, or ``None`` (with a warning naming the member,
+    unless ``warn`` is false) when its bytes cannot be decoded: truncated, random, naming an
+    invalid topic."""
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        return raw  # already decoded
+    data = bytes(raw)
     try:
-        caller = frame.f_back if frame else None
-        for _ in range(6):
-            if caller is None:
-                return None
-            owner = caller.f_locals.get("self")
-            if hasattr(owner, "_rebalance_protocol") and hasattr(owner, "_subscription"):
-                return owner
-            caller = caller.f_back
+        meta = ConsumerProtocolSubscription.decode(data)
+        for topic in meta.topics or ():
+            ensure_valid_topic_name(topic)  # the leader asks the broker about every one
+        for tp in getattr(meta, "owned_partitions", None) or ():
+            if not isinstance(tp.topic, str) or any(not isinstance(p, int) for p in tp.partitions):
+                raise ValueError("an owned partition is malformed")
+    except Exception as exc:  # noqa: BLE001 - whatever the bytes, the group must go on
+        if warn:
+            log.warning("member %r sent a subscription that cannot be decoded (%d bytes: %s);"
+                        " it is assigned nothing this round", member_id, len(data), exc)
         return None
-    finally:
-        del frame
+    return meta
 
 
-class _FinishedJoinRound:
-    """A JoinGroup/SyncGroup round that has finished but whose result kafka-python has not
-    taken yet. It reports itself as not done, so ``join_group_async`` awaits it (and receives
-    the finished round's assignment or error at once) instead of starting another round."""
-
-    is_done = False
-
-    def __init__(self, task: Any) -> None:
-        self.task = task
-
-    def add_callback(self, f: Any, *args: Any, **kwargs: Any) -> _FinishedJoinRound:
-        self.task.add_callback(f, *args, **kwargs)
-        return self
-
-    def add_errback(self, f: Any, *args: Any, **kwargs: Any) -> _FinishedJoinRound:
-        self.task.add_errback(f, *args, **kwargs)
-        return self
-
-    def __await__(self) -> Any:
-        return self.task.__await__()
+def subscribed_topics(members: Iterable[Any]) -> set[str]:
+    """Every topic the members of a JoinGroup response subscribe to (undecodable ones skipped)."""
+    topics: set[str] = set()
+    for member in members:
+        meta = decode_subscription(member.member_id, member.metadata, warn=False)
+        if meta is not None:
+            topics.update(meta.topics or ())
+    return topics
 
 
-def complete_join_rounds(coordinator: Any) -> None:
-    """Make a kafka-python coordinator finish every JoinGroup/SyncGroup round it starts, even
-    when ``poll()`` times out in the middle of it (the two defects in the module docstring):
-
-    - ``need_rejoin()`` also answers True while a round is pending (as the Java client's
-      ``rejoinNeededOrPending()``), so the next ``poll()`` goes back to the round;
-    - ``join_group_async()`` takes the result of a round that finished between two polls
-      instead of starting a new one; a round that failed with an error other than a
-      ``KafkaError`` (an assignor error) is raised once, then the next ``poll()`` rejoins.
-
-    Installed once per coordinator; a no-op for objects without kafka-python 3's ``_join_task``.
-    """
-    if getattr(coordinator, "_strategies_completes_joins", False):
-        return
-    join = getattr(coordinator, "join_group_async", None)
-    need_rejoin = getattr(coordinator, "need_rejoin", None)
-    if join is None or need_rejoin is None or not hasattr(coordinator, "_join_task"):
-        return
-
-    def pending() -> bool:
-        if coordinator._join_task is None:
-            return False
-        subscription = getattr(coordinator, "_subscription", None)
-        return subscription is None or bool(subscription.partitions_auto_assigned())
-
-    def need_rejoin_or_pending() -> bool:
-        return bool(need_rejoin()) or pending()
-
-    async def join_group_async(timeout_ms: Any = None) -> Any:
-        task = coordinator._join_task
-        if task is not None and task.is_done:
-            coordinator._join_task = _FinishedJoinRound(task)
-        try:
-            return await join(timeout_ms=timeout_ms)
-        except Exception:
-            # kafka-python forgets a round that failed with a KafkaError; one that failed with
-            # anything else (an assignor error) is left behind: raise it once, then retry.
-            left = coordinator._join_task
-            if isinstance(left, _FinishedJoinRound) or (left is not None and left.is_done):
-                coordinator._join_task = None
-                coordinator.rejoin_needed = True
-            raise
-
-    coordinator.need_rejoin = need_rejoin_or_pending
-    coordinator.join_group_async = join_group_async
-    coordinator._strategies_completes_joins = True
+def sanitize_subscription(member_id: str, raw: Any) -> bytes:
+    """The member's subscription bytes if they decode, else an empty (no topic) subscription."""
+    if decode_subscription(member_id, raw) is None:
+        return ConsumerProtocolSubscription(version=0, topics=[], user_data=None).encode()
+    return bytes(raw)
 
 
 def _wire_partitions(schema: Any, tps: Iterable[TopicPartition]) -> list[Any]:
@@ -308,9 +343,9 @@ def subscriptions_from_members(members: Iterable[Any]) -> dict[str, MemberSubscr
             log.warning("duplicate member id %r in the group; keeping its first subscription",
                         member_id)
             continue
-        meta = member.metadata
-        if isinstance(meta, (bytes, bytearray)):
-            meta = ConsumerProtocolSubscription.decode(bytes(meta))
+        meta = decode_subscription(member_id, member.metadata)
+        if meta is None:
+            meta = ConsumerProtocolSubscription(version=0, topics=[], user_data=None)
         owned = tuple(TopicPartition(tp.topic, p)
                       for tp in (getattr(meta, "owned_partitions", None) or ())
                       for p in tp.partitions)
@@ -343,14 +378,12 @@ def cluster_metadata(cluster: Any, group: dict[str, MemberSubscription]) -> Clus
 
 def _replica_racks(cluster: Any, counts: dict[str, int]) -> dict[TopicPartition, frozenset[str]]:
     broker_rack = {b.node_id: b.rack for b in cluster.brokers() if getattr(b, "rack", None)}
-    partitions = getattr(cluster, "_partitions", {})
     out: dict[TopicPartition, frozenset[str]] = {}
     if not broker_rack:
         return out
-    for topic in counts:
-        for p, data in partitions.get(topic, {}).items():
-            nodes = getattr(data, "replica_nodes", None) or ()
-            rs = frozenset(broker_rack[n] for n in nodes if n in broker_rack)
+    for topic, count in counts.items():
+        for p in range(count):
+            rs = frozenset(broker_rack[n] for n in compat.replica_nodes(cluster, topic, p, broker_rack))
             if rs:
                 out[TopicPartition(topic, p)] = rs
     return out

@@ -3,8 +3,9 @@
 Uses kafka-python's admin client (this is an adapter, not part of the pure core). Weight of a
 partition = ``max(0, end offset - committed offset) + floor``; partitions without a committed
 offset weigh ``floor``. Figures are cached for ``cache_seconds`` because the group leader calls
-the provider during every assignment. On any error it logs a warning and returns no weights,
-so the assignor falls back to its default weight instead of failing the rebalance.
+the provider during every assignment. On any error it logs a warning and returns the last
+weights it read successfully (none before the first success, so the assignor then uses its
+default weight); a rebalance never fails for a metric, and the next call tries again.
 
     from strategies.lag import ConsumerLagWeights
     from strategies.weighted import WeightedStickyAssignor
@@ -62,9 +63,13 @@ class ConsumerLagWeights:
         try:
             weights = self._read(cluster)
         except Exception as exc:  # noqa: BLE001 - never fail a rebalance for a metric
-            log.warning("consumer lag of group %r unavailable (%s); using default weights",
-                        self.group_id, exc)
-            return {}
+            if self._cached:
+                log.warning("consumer lag of group %r unavailable (%s); using the weights read"
+                            " %.0f s ago", self.group_id, exc, time.monotonic() - self._cached_at)
+            else:
+                log.warning("consumer lag of group %r unavailable (%s); using default weights",
+                            self.group_id, exc)
+            return self._cached
         self._cached, self._cached_at = weights, time.monotonic()
         return weights
 

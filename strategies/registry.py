@@ -8,20 +8,20 @@ a zero-argument callable (usually the class) returning an :class:`~strategies.co
     [project.entry-points."kpart.assignors"]
     my-assignor = "my_package.module:MyAssignor"
 
-Built-in names win over entry points of the same name; :func:`register` adds one at run time.
+A name means one assignor: :func:`register` (run time) refuses a known name, and an entry point
+reusing a known name is skipped with a warning. The registry shape is
+:class:`kpart.registry.Registry`, shared with the partitioners.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from typing import Any
 
+from kpart.registry import Registry, RegistryError
 from strategies.core import Assignor
 
 ENTRY_POINT_GROUP = "kpart.assignors"
-log = logging.getLogger("strategies")
 
 _BUILTINS: dict[str, str] = {
     "range": "strategies.range:RangeAssignor",
@@ -30,48 +30,33 @@ _BUILTINS: dict[str, str] = {
     "cooperative-sticky": "strategies.cooperative:CooperativeStickyAssignor",
     "weighted-sticky": "strategies.weighted:WeightedStickyAssignor",
 }
-_RUNTIME: dict[str, Callable[[], Assignor]] = {}
 
 
-def _load(target: str) -> Callable[[], Assignor]:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+class AssignorRegistryError(RegistryError):
+    """An unknown assignor name, a refused registration or options it does not take."""
 
 
-def _entry_points() -> dict[str, object]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+_REGISTRY: Registry[Assignor] = Registry(
+    "assignor", ENTRY_POINT_GROUP, _BUILTINS,
+    check=lambda made: isinstance(made, Assignor), expected="an Assignor", error=AssignorRegistryError,
+)
 
 
-def register(name: str, factory: Callable[[], Assignor]) -> None:
-    """Register ``factory`` under ``name`` for this process; built-in names cannot be replaced."""
-    if not name or not isinstance(name, str):
-        raise ValueError(f"assignor name must be a non-empty str, got {name!r}")
-    if name in _BUILTINS:
-        raise ValueError(f"{name!r} is a built-in assignor name and cannot be replaced")
-    _RUNTIME[name] = factory
+def register(name: str, factory: Callable[..., Assignor]) -> None:
+    """Register ``factory`` under ``name`` for this process; a known name is refused."""
+    _REGISTRY.register(name, factory)
 
 
 def names() -> list[str]:
     """All known assignor names, sorted: built-ins, registered ones, entry points."""
-    return sorted(set(_BUILTINS) | set(_RUNTIME) | set(_entry_points()))
+    return _REGISTRY.names()
 
 
-def get_assignor(name: str) -> Assignor:
-    """A new instance of the assignor called ``name``.
+def get_assignor(name: str, **options: Any) -> Assignor:
+    """A new instance of the assignor called ``name``, built with ``options``.
 
-    Raises ``KeyError`` naming the known assignors if ``name`` is unknown, and ``TypeError`` if
-    the registered factory does not produce an :class:`Assignor`.
+    Raises :class:`AssignorRegistryError` (also a ``KeyError``) naming the known assignors if
+    ``name`` is unknown, for options the factory does not take, and if the factory does not
+    produce an :class:`Assignor`.
     """
-    if name in _BUILTINS:
-        factory = _load(_BUILTINS[name])
-    elif name in _RUNTIME:
-        factory = _RUNTIME[name]
-    else:
-        ep = _entry_points().get(name)
-        if ep is None:
-            raise KeyError(f"unknown assignor {name!r}; known: {', '.join(names())}")
-        factory = ep.load()  # type: ignore[attr-defined]
-    assignor = factory()
-    if not isinstance(assignor, Assignor):
-        raise TypeError(f"assignor {name!r} built {type(assignor).__name__}, not an Assignor")
-    return assignor
+    return _REGISTRY.create(name, **options)

@@ -25,18 +25,18 @@ def main(argv: list[str]) -> None:
     bootstrap, group, strategy, name, static, stop, session_ms, *topics = argv
     from kafka import KafkaConsumer
 
-    from strategies.kafka_python import KafkaPythonAssignor
+    from strategies.kafka_python import KafkaPythonAssignor, attach
 
     if os.environ.get("KPART_LIVE_DEBUG"):
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format=f"%(asctime)s {name} %(name)s %(levelname)s %(message)s")
-    consumer = KafkaConsumer(
+    consumer = attach(KafkaConsumer(
         *topics, bootstrap_servers=bootstrap, group_id=group,
         group_instance_id=name if static == "1" else None,
         partition_assignment_strategy=[KafkaPythonAssignor(strategy)],
         session_timeout_ms=int(session_ms), heartbeat_interval_ms=min(3000, int(session_ms) // 10),
         metadata_max_age_ms=5000, enable_auto_commit=False,
-    )
+    ))
     for topic in topics:  # learn the topics before joining, as the simulated members know them
         consumer.partitions_for_topic(topic)
     last = None

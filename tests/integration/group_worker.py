@@ -90,7 +90,7 @@ def run_kafka_python(cfg: dict[str, Any]) -> None:
         def on_partitions_lost(self, lost: Any) -> None:
             emit("own", op="remove", tps=tp_names(lost))
 
-    consumer = KafkaConsumer(
+    consumer = adapter.attach(KafkaConsumer(
         bootstrap_servers=cfg["bootstrap"],
         group_id=cfg["group"],
         client_id=cfg["name"],
@@ -102,7 +102,7 @@ def run_kafka_python(cfg: dict[str, Any]) -> None:
         enable_auto_commit=False,  # no commits: a new owner re-reads from the start
         metadata_max_age_ms=2_000,
         allow_auto_create_topics=False,
-    )
+    ))
     consumer.subscribe(cfg["topics"], listener=Listener())
     coordinator = consumer._coordinator
 

@@ -118,3 +118,20 @@ def test_missing_field_can_fall_back_to_the_key() -> None:
 def test_bad_options_are_rejected(options: dict, error: type[Exception]) -> None:
     with pytest.raises(error):
         partitioning.create_core("field", **options)
+
+
+@pytest.mark.parametrize("record,what", [
+    ({"name": "bob"}, "a callable"),  # "name.upper" reaches str.upper: its repr has an address
+    ({"name": {"upper": object()}}, "a object"),
+    ({"name": {"upper": [1, 2]}}, "a list"),
+])
+def test_a_field_that_is_not_data_is_refused_naming_it(record: dict, what: str) -> None:
+    p = partitioning.create_core("field", field="name.upper")
+    with pytest.raises(PartitioningError, match=rf"'name.upper' of a record of topic 'orders' is {what},"):
+        p.partition_record(None, record, None, None, VIEW)
+
+
+def test_an_extractor_returning_something_that_is_not_data_is_refused() -> None:
+    p = partitioning.create_core("field", field=lambda key, value: value.get)
+    with pytest.raises(PartitioningError, match="extractor '<lambda>' .* is a callable, not data"):
+        p.partition_record(None, {"a": 1}, None, None, VIEW)

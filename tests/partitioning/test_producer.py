@@ -27,7 +27,9 @@ from kafka.protocol.metadata import MetadataResponse
 from kafka.serializer import Serializer
 from kafka.structs import TopicPartition
 
-from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget
+from kpart.compat import kafka_python as compat
+from kpart.compat.kafka_python import KafkaPythonCompatError
+from partitioning.producer import BoundedProducer, BufferExhaustedError, ByteBudget, DeliveryStuckError
 
 NOWHERE = "127.0.0.1:1"  # nothing listens on port 1
 # kafka-python's size estimate for a record with no key, a 100-byte value and no headers:
@@ -519,3 +521,65 @@ def test_many_threads_stay_within_the_bound_and_every_record_completes(parent: P
     assert sum(f.succeeded() for f in futures) + sum(f.failed() for f in futures) == 200
     assert producer.buffered_bytes == 0
     assert 0 < producer.peak_buffered_bytes <= limit
+
+
+# -- the seam to kafka-python's internals
+
+
+def test_send_that_skips_the_size_hook_is_refused_and_so_is_every_later_send(
+    producer: BoundedProducer, parent: ParentSend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(BoundedProducer, "_ensure_valid_record_size", lambda self, size: None)
+    with pytest.raises(KafkaPythonCompatError, match="without calling KafkaProducer._ensure_valid"):
+        producer.send("t", b"v" * 100)
+    monkeypatch.undo()
+    with pytest.raises(KafkaPythonCompatError, match="refuses further sends"):
+        producer.send("t", b"v" * 100)
+
+
+def test_unknown_kafka_python_version_refuses_to_build_a_bounded_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compat.kafka, "__version__", "3.0.13")
+    with pytest.raises(KafkaPythonCompatError, match="kafka-python 3.0.13 is not supported"):
+        make_producer()
+
+
+def test_an_unclosed_producer_is_still_collected_and_its_watchdog_ends() -> None:
+    import gc
+    import weakref
+
+    made = make_producer()
+    ref, watchdog = weakref.ref(made), made._watchdog
+    del made
+    gc.collect()
+    assert ref() is None
+    watchdog.join(5)
+    assert not watchdog.is_alive()
+
+
+def test_records_kafka_python_never_resolves_fail_as_stuck_and_later_sends_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import partitioning.producer as producer_module
+
+    monkeypatch.setattr(producer_module, "STUCK_MARGIN_MS", 200)
+    made = make_producer(buffer_memory=10 * SIZE_OF_100_BYTE_VALUE, delivery_timeout_ms=600,
+                         request_timeout_ms=300)
+    try:
+        know_topic(made)
+        # a wedged sender: it never expires (nor sends) a batch, as after the idempotent stall
+        monkeypatch.setattr(made._accumulator, "expired_batches", lambda now=None: [])
+        monkeypatch.setattr(made._sender, "_get_expired_inflight_batches", lambda now=None: [])
+        started = time.monotonic()
+        futures = [made.send("t", b"v" * 100) for _ in range(3)]
+        assert wait_until(lambda: all(f.is_done for f in futures), timeout=10)
+        assert 0.6 + 0.3 <= time.monotonic() - started < 0.6 + 0.3 + 3
+        for future in futures:
+            assert isinstance(future.exception, DeliveryStuckError)
+        assert made.buffered_bytes == 0
+        with pytest.raises(DeliveryStuckError, match="accepts no more"):
+            made.send("t", b"v" * 100)
+        made.flush(timeout=1)
+    finally:
+        made.close(timeout=1)

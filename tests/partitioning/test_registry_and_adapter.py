@@ -9,6 +9,7 @@ import pytest
 from kafka.partitioner.abc import Partitioner as KafkaPartitioner
 
 import partitioning
+from kpart.compat.kafka_python import KafkaPythonCompatError
 from partitioning import PartitioningError, PartitionView, registry
 from partitioning.kafka_python import KafkaPythonPartitioner, accumulator_load
 from tests.partitioning.fakes import FakeCluster
@@ -91,7 +92,7 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
         def partition(self, key, value, view):
             return view.all[0]
 
-    monkeypatch.setattr(registry, "_registered", {})
+    monkeypatch.setattr(registry._REGISTRY, "_runtime", {})
     partitioning.register("always0", Always0)
     assert "always0" in partitioning.names()
     assert partitioning.create("always0").partition("t", b"k", b"k", None, None, FakeCluster({"t": 4})) == 0
@@ -103,7 +104,7 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
         value="partitioning.round_robin:RoundRobinPartitioner",
         group=registry.ENTRY_POINT_GROUP,
     )
-    monkeypatch.setattr(registry, "_entry_points", lambda: {ep.name: ep})
+    monkeypatch.setattr(registry._REGISTRY, "_entry_points", {ep.name: ep})
     assert "third_party_rr" in partitioning.names()
     core = partitioning.create_core("third_party_rr")
     assert type(core).__name__ == "RoundRobinPartitioner"
@@ -125,7 +126,8 @@ def test_load_view_is_read_from_the_producer_accumulator() -> None:
         _accumulator = Acc()
 
     assert accumulator_load(Producer())("t") == {0: 3, 1: 0}
-    assert accumulator_load(object())("t") is None
+    with pytest.raises(KafkaPythonCompatError, match="the producer .object. has no _accumulator"):
+        accumulator_load(object())  # fails at attach time, not as a silent uniform fallback
 
     seen: list[dict | None] = []
 

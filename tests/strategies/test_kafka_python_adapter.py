@@ -22,15 +22,18 @@ from kafka.structs import MemberState
 from kafka.structs import TopicPartition as KTP
 
 import strategies
+from kpart.compat import kafka_python as compat
+from kpart.compat.kafka_python import KafkaPythonCompatError, complete_join_rounds
 from strategies import RebalanceProtocol, TopicPartition
 from strategies.codec import decode_sticky, encode_sticky
 from strategies.kafka_python import (
     CooperativeStickyPartitionAssignor,
     KafkaPythonAssignor,
+    NotAttachedError,
     RangePartitionAssignor,
     RoundRobinPartitionAssignor,
     StickyPartitionAssignor,
-    complete_join_rounds,
+    attach,
 )
 
 Sub = ConsumerProtocolSubscription
@@ -50,11 +53,6 @@ class FakeBroker:
 
 
 @dataclass
-class FakePartition:
-    replica_nodes: list[int]
-
-
-@dataclass
 class FakeCluster:
     counts: dict[str, int]
     broker_racks: dict[int, str] = field(default_factory=dict)
@@ -67,10 +65,11 @@ class FakeCluster:
     def brokers(self) -> list[FakeBroker]:
         return [FakeBroker(n, r) for n, r in self.broker_racks.items()]
 
-    @property
-    def _partitions(self) -> dict[str, dict[int, FakePartition]]:
-        return {t: {p: FakePartition(self.replicas.get((t, p), [])) for p in range(n)}
-                for t, n in self.counts.items()}
+    def is_replica_node(self, tp: KTP, node_id: int) -> FakeBroker | None:
+        """kafka-python's public lookup: the broker if it holds a replica of ``tp``."""
+        if node_id in self.replicas.get((tp.topic, tp.partition), []):
+            return FakeBroker(node_id, self.broker_racks.get(node_id))
+        return None
 
 
 def sub(topics: list[str], **kw: Any) -> Any:
@@ -120,6 +119,7 @@ def test_upgrade_list_shares_eager_with_kafka_pythons_range() -> None:
 
 def test_metadata_after_assignment_carries_user_data_generation_rack() -> None:
     a = StickyPartitionAssignor(rack="r1")
+    a._bind(FakeCoordinator(a, KRP.EAGER, {KTP("t", 0), KTP("t", 1)}))
     wire = ConsumerProtocolAssignment(0, [("t", [1, 0])], b"").encode()
     a.on_assignment(ConsumerProtocolAssignment.decode(wire), 7)
     meta = Sub.decode(a.metadata({"t", "u"}).encode())
@@ -144,6 +144,7 @@ class FakeCoordinator:
         self._assignors = {assignor.name: assignor}
         self._rebalance_protocol = protocol
         self._subscription = FakeSubscriptionState(owned)
+        assignor._bind(self)
 
     def group_protocols(self) -> list[tuple[str, Any]]:
         return [(n, a.metadata({"t"})) for n, a in self._assignors.items()]
@@ -382,22 +383,139 @@ def test_join_round_failing_between_polls_with_a_retriable_error_is_retried() ->
     assert coord.poll() is False and coord._manager.rounds_started == 2 and not coord.completed
 
 
-def test_metadata_installs_the_join_fix_on_the_calling_coordinator_once() -> None:
-    class Coordinator(JoiningCoordinator):
-        def __init__(self, assignor: Any) -> None:
-            super().__init__()
-            self._assignors = {assignor.name: assignor}
-            self._rebalance_protocol = KRP.COOPERATIVE
-            self._subscription = FakeSubscriptionState(set())
+def test_an_assignor_that_was_not_attached_refuses_to_send_a_subscription() -> None:
+    with pytest.raises(NotAttachedError, match=r"'cooperative-sticky' assignor is not attached"):
+        CooperativeStickyPartitionAssignor().metadata({"t"})
 
-        def group_protocols(self) -> list[tuple[str, Any]]:
-            return [(n, a.metadata({"t"})) for n, a in self._assignors.items()]
 
-    coord = Coordinator(CooperativeStickyPartitionAssignor())
-    coord.group_protocols()
-    installed = coord.join_group_async
-    coord.group_protocols()
-    assert coord.join_group_async is installed
-    coord.poll()
-    coord._join_task.success(b"a")
-    assert coord.poll() is True and coord._manager.rounds_started == 1
+def offline_consumer(**configs: Any) -> Any:
+    from kafka import KafkaConsumer
+
+    return KafkaConsumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9), **configs)
+
+
+def test_attach_binds_the_assignors_once_and_refuses_consumers_without_ours() -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        assert attach(consumer) is consumer
+        coordinator = consumer._coordinator
+        patched = (coordinator.poll, coordinator.need_rejoin, coordinator.join_group_async)
+        attach(consumer)
+        assert (coordinator.poll, coordinator.need_rejoin, coordinator.join_group_async) == patched
+        [assignor] = coordinator._assignors.values()
+        meta = Sub.decode(assignor.metadata({"t"}).encode())  # protocol read from the consumer
+        assert meta.topics == ["t"] and meta.owned_partitions == []
+    finally:
+        consumer.close()
+    from kafka.coordinator.assignors.range import RangePartitionAssignor as KafkaRange
+
+    plain = offline_consumer(partition_assignment_strategy=[KafkaRange])
+    try:
+        with pytest.raises(ValueError, match="none of the consumer's assignors comes from strategies"):
+            attach(plain)
+    finally:
+        plain.close()
+
+
+def test_unknown_kafka_python_version_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        monkeypatch.setattr(compat.kafka, "__version__", "3.1.0")
+        with pytest.raises(KafkaPythonCompatError, match=r"kafka-python 3.1.0 is not supported.*3.0.12"):
+            attach(consumer)
+    finally:
+        consumer.close()
+
+
+def test_a_missing_internal_fails_loudly_naming_it() -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        del consumer._coordinator._join_task
+        with pytest.raises(KafkaPythonCompatError, match="has no _join_task in kafka-python 3.0.12"):
+            attach(consumer)
+    finally:
+        consumer.close()
+
+
+def stable_follower(consumer: Any, snapshot: dict[str, set[int]]) -> Any:
+    """Put an offline consumer's real coordinator where a follower is after joining."""
+    consumer.subscribe(["t"])
+    coordinator = consumer._coordinator
+    coordinator._joined_subscription = {"t"}
+    coordinator.rejoin_needed, coordinator._assignment_snapshot = False, None  # not the leader
+    coordinator._metadata_snapshot = snapshot
+    coordinator.state = MemberState.STABLE
+    return coordinator
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        if attached:
+            attach(consumer)
+        coordinator = stable_follower(consumer, {"t": {0, 1}})
+        [assignor] = coordinator._assignors.values()
+        assignor.on_assignment(ConsumerProtocolAssignment(0, [("t", [0])], b""), 3)
+        assert coordinator.need_rejoin() is False
+        coordinator._metadata_snapshot = {"t": {0, 1, 2}}  # the follower's metadata refresh
+        # kafka-python alone: only the leader compares metadata, so nobody would rebalance
+        assert coordinator.need_rejoin() is attached
+        if attached:
+            assert coordinator.rejoin_needed  # the request survives until the round runs
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_the_commit_before_a_rebalance_gets_time_even_from_a_short_poll(attached: bool) -> None:
+    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    try:
+        if attached:
+            attach(consumer)
+        consumer.subscribe(["t"])
+        coordinator = consumer._coordinator
+        given: list[Any] = []
+
+        async def commit(offsets: Any, timeout_ms: Any = None) -> None:
+            given.append(timeout_ms)
+
+        coordinator._commit_offsets_sync_async = commit
+        # kafka-python's own prepare step, with what is left of a poll(timeout_ms=50)
+        coordinator._net.run(coordinator._on_join_prepare_async, 3, "m-1", 50)
+        assert given == ([compat.REVOCATION_COMMIT_TIMEOUT_MS] if attached else [50])
+    finally:
+        consumer.close()
+
+
+def test_create_consumer_applies_the_java_reconnect_backoff_and_attaches() -> None:
+    from strategies.kafka_python import JAVA_LIKE_DEFAULTS, create_consumer
+
+    consumer = create_consumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9))
+    try:
+        assert JAVA_LIKE_DEFAULTS["reconnect_backoff_max_ms"] == 1000
+        assert consumer.config["reconnect_backoff_max_ms"] == 1000
+        [assignor] = consumer._coordinator._assignors.values()
+        assert assignor.name == "cooperative-sticky" and consumer._coordinator._kpart_attached
+    finally:
+        consumer.close()
+    given = create_consumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9),
+                            reconnect_backoff_max_ms=5000)
+    try:
+        assert given.config["reconnect_backoff_max_ms"] == 5000
+    finally:
+        given.close()
+
+
+def test_one_assignor_instance_cannot_serve_two_consumers() -> None:
+    shared = KafkaPythonAssignor("range")
+    first = offline_consumer(partition_assignment_strategy=[shared])
+    second = offline_consumer(partition_assignment_strategy=[shared])
+    try:
+        attach(first)
+        with pytest.raises(ValueError, match="already attached to another consumer"):
+            attach(second)
+        assert not getattr(second._coordinator, "_kpart_attached", False)
+    finally:
+        first.close()
+        second.close()

@@ -1,4 +1,4 @@
-"""Consumer-lag weights: lag + floor, caching, failures fall back to no weights."""
+"""Consumer-lag weights: lag + floor, caching, failures fall back to the last good weights."""
 
 from __future__ import annotations
 
@@ -47,3 +47,17 @@ def test_failure_logs_and_returns_no_weights(caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="strategies"):
         assert weights(ClusterMetadata({"t": 1})) == {}
     assert "coordinator not available" in caplog.text
+
+
+def test_failure_after_a_good_read_returns_the_last_good_weights(caplog) -> None:
+    admin = FakeAdmin()
+    weights = ConsumerLagWeights("g", cache_seconds=0, admin=admin)
+    meta = ClusterMetadata({"t": 3})
+    good = weights(meta)
+    assert good[TopicPartition("t", 0)] == 61.0
+    admin.list_group_offsets = BrokenAdmin().list_group_offsets  # the admin starts failing
+    with caplog.at_level(logging.WARNING, logger="strategies"):
+        assert weights(meta) == good
+    assert "coordinator not available" in caplog.text and "weights read" in caplog.text
+    del admin.list_group_offsets  # recovers: fresh figures again
+    assert weights(meta) == good and admin.calls == 2

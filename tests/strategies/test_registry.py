@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import kpart.registry
 import strategies
 from strategies import Assignor, GroupAssignment, RangeAssignor, RoundRobinAssignor, registry
 
@@ -32,7 +33,7 @@ class _Mine(Assignor):
 
 
 def test_runtime_registration_and_builtin_protection(monkeypatch) -> None:
-    monkeypatch.setattr(registry, "_RUNTIME", {})
+    monkeypatch.setattr(registry._REGISTRY, "_runtime", {})
     strategies.register("mine", _Mine)
     assert "mine" in strategies.names()
     assert isinstance(strategies.get_assignor("mine"), _Mine)
@@ -51,13 +52,14 @@ def test_entry_point_group_is_consulted(monkeypatch) -> None:
         assert group == "kpart.assignors"
         return [FakeEntryPoint()]
 
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points)
+    monkeypatch.setattr(kpart.registry, "entry_points", fake_entry_points)
+    monkeypatch.setattr(registry._REGISTRY, "_entry_points", None)  # scanned again, with the fake
     assert "plugin" in strategies.names()
     assert isinstance(strategies.get_assignor("plugin"), _Mine)
 
 
 def test_factory_that_builds_a_non_assignor_is_rejected(monkeypatch) -> None:
-    monkeypatch.setattr(registry, "_RUNTIME", {})
+    monkeypatch.setattr(registry._REGISTRY, "_runtime", {})
     strategies.register("bad", lambda: object())  # type: ignore[arg-type,return-value]
     with pytest.raises(TypeError, match="not an Assignor"):
         strategies.get_assignor("bad")
