@@ -42,6 +42,21 @@ Serializer = Callable[[Any], bytes | None]
 _ALL_TOPICS = "(any topic: aiokafka does not pass it)"
 
 
+class _LatestView(PartitionView):
+    """The partitions aiokafka passed with the current record (``all`` sorted once per change);
+    availability is read from the latest call, only when a partitioner asks for it."""
+
+    __slots__ = ("latest",)
+
+    def __init__(self, all: tuple[int, ...]) -> None:
+        super().__init__(_ALL_TOPICS, all)
+        self.latest: Sequence[int] = all
+
+    @property
+    def available(self) -> tuple[int, ...]:
+        return tuple(sorted(self.latest))
+
+
 def _checked(core: Any, p: object, view: PartitionView) -> int:
     if type(p) is not int or p not in view.all:
         raise PartitioningError(
@@ -68,8 +83,7 @@ class AiokafkaPartitioner:
             )
         self.core = core
         self._bytes = sticky_state_of(core) is not None
-        self._view: PartitionView | None = None
-        self._view_key: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+        self._view: _LatestView | None = None
 
     def __call__(self, key: bytes | None, all_partitions: Sequence[int], available: Sequence[int]) -> int:
         if key is None and self._bytes:
@@ -78,13 +92,10 @@ class AiokafkaPartitioner:
                 "not pass to a partitioner; send keyless records with "
                 "partitioning.aiokafka.AiokafkaRouter(core).send(...)"
             )
-        ordered = tuple(sorted(all_partitions))
-        avail = tuple(sorted(available))
-        if self._view_key != (ordered, avail):
-            self._view = PartitionView(_ALL_TOPICS, ordered, avail)
-            self._view_key = (ordered, avail)
         view = self._view
-        assert view is not None
+        if view is None or view.count != len(all_partitions) or view.all[-1] != max(all_partitions):
+            view = self._view = _LatestView(tuple(sorted(all_partitions)))
+        view.latest = available
         return _checked(self.core, self.core.partition(key, None, view), view)
 
     def __repr__(self) -> str:

@@ -223,3 +223,12 @@ def test_a_changed_leader_decoder_fails_loudly(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(ConsumerProtocol, "METADATA", object)
     with pytest.raises(compat.AiokafkaCompatError, match="_perform_assignment"):
         compat.install_subscription_decoder()
+
+
+def test_a_grown_topic_is_seen_at_once_and_availability_is_per_call() -> None:
+    partitioner = adapter.create("murmur2_random")
+    key, signed = VECTORS[0]
+    assert partitioner(key, [5, 4, 3, 2, 1, 0], [0]) == (signed & 0x7FFFFFFF) % 6
+    assert partitioner(key, list(range(9)), [0]) == (signed & 0x7FFFFFFF) % 9
+    assert partitioner(None, list(range(9)), [7]) == 7  # keyless: one of this call's available ones
+    assert adapter.create("murmur2_random", sticky_linger_ms=0)(None, list(range(9)), [4]) == 4
