@@ -11,7 +11,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-import tomllib
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_MODULES = ("kafka", "aiokafka", "confluent_kafka")
