@@ -3,7 +3,8 @@
 Usage: ``python aiokafka_worker.py CONFIG_JSON``; CONFIG: ``{"bootstrap", "topics",
 "members": [{"label", "group", "assignor"}]}``. Prints one JSON line per event:
 ``{"label", "member_id", "generation", "assigned": [[topic, partition], ...]}`` after each
-assignment, and ``{"label", "leader_saw": {member_id: generation}}`` when it led a rebalance.
+assignment, and ``{"label", "leader_saw": {member_id: generation}, "leader_saw_racks": {member_id: rack}}``
+when it led a rebalance.
 Closes every consumer (leaving the groups) when stdin closes or reads ``stop``.
 """
 
@@ -32,7 +33,8 @@ class ReportingAssignor(AiokafkaAssignor):
 
     def assign(self, cluster: Any, members: Any) -> Any:
         seen = subscriptions_from_members(members)
-        emit(label=self.label, leader_saw={m: s.generation for m, s in seen.items()})
+        emit(label=self.label, leader_saw={m: s.generation for m, s in seen.items()},
+             leader_saw_racks={m: s.rack for m, s in seen.items()})
         return super().assign(cluster, members)
 
 
@@ -57,7 +59,7 @@ async def main(config: dict[str, Any]) -> None:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=config["bootstrap"], group_id=m["group"], enable_auto_commit=False,
             heartbeat_interval_ms=200, session_timeout_ms=10_000, rebalance_timeout_ms=10_000,
-            metadata_max_age_ms=2_000,
+            metadata_max_age_ms=2_000, client_rack=m.get("rack"),
             partition_assignment_strategy=[ReportingAssignor(m["assignor"], m["label"])])
         attach(consumer)
         reporter = Reporter(m["label"])
