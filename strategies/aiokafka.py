@@ -72,8 +72,7 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
     """
 
     def __init__(self, assignor: Assignor | str, *, rack: str | None = None) -> None:
-        compat.check_version()
-        compat.install_subscription_decoder()
+        compat.install_subscription_decoder()  # checks the aiokafka version first
         self.core: Assignor = get_assignor(assignor) if isinstance(assignor, str) else assignor
         if not isinstance(self.core, Assignor):
             raise TypeError(f"assignor must be a strategies Assignor or a name, got {assignor!r}")

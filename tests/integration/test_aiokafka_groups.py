@@ -128,6 +128,13 @@ def check_generation(groups: Groups, assignor: str, settled: list[dict[str, Any]
     assert set(owners) == {(t, p) for t, n in topics.items() for p in range(n)}
     generation = settled[0]["generation"]
     hist = groups.history()
+    labels = {r["label"] for r in settled}
+    by_generation: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for label in labels:
+        for h in hist[label]:
+            by_generation[h["generation"]] += [tuple(tp) for tp in h["assigned"]]
+    for g, tps in by_generation.items():  # EAGER: within a generation, no partition has two owners
+        assert len(tps) == len(set(tps)), f"{assignor}: a partition owned twice in generation {g}"
     core = get_assignor(assignor)
     subs: dict[str, MemberSubscription] = {}
     leader_saw = None
