@@ -9,8 +9,8 @@ Two ways in, because aiokafka's partitioner interface sees little of a record:
    ``murmur2``, librdkafka-exact for the librdkafka names. aiokafka passes neither the topic,
    the value nor a new-batch signal, so:
 
-   - partitioners that route by the unserialized record (``field``) are refused at
-     construction (:class:`TypeError`);
+   - partitioners that route by the unserialized record (``field``) or route every record by
+     bytes sent (``uniform_sticky``) are refused at construction (:class:`TypeError`);
    - a keyless record given to a partitioner that switches partitions by bytes sent (the
      uniform sticky family: ``murmur2``, ``uniform_sticky``, ``murmur3``, ``jump``) raises
      :class:`~partitioning.core.PartitioningError` from ``send()`` -- the sizes it needs are not
@@ -33,7 +33,7 @@ from typing import Any
 from kpart.extras import require
 from partitioning import registry
 from partitioning.core import PartitioningError, PartitionView
-from partitioning.sticky import sticky_state_of
+from partitioning.sticky import UniformStickyPartitioner, sticky_state_of
 
 require("aiokafka", "aiokafka")
 
@@ -80,6 +80,11 @@ class AiokafkaPartitioner:
             raise TypeError(
                 f"{type(core).__name__} routes by the unserialized record, which aiokafka does not "
                 "pass to a partitioner; use partitioning.aiokafka.AiokafkaRouter(core).send(...)"
+            )
+        if isinstance(core, UniformStickyPartitioner):
+            raise TypeError(
+                "uniform_sticky routes every record by the bytes sent, which aiokafka does not pass "
+                "to a partitioner; use partitioning.aiokafka.AiokafkaRouter(core).send(...)"
             )
         self.core = core
         self._bytes = sticky_state_of(core) is not None

@@ -14,7 +14,8 @@ the partition and passes it to ``Producer.produce``::
 - Keyed records: the core's mapping over all partitions of the topic, so ``consistent``,
   ``consistent_random``, ``murmur2_random``, ``fnv1a`` and ``fnv1a_random`` put every key where
   librdkafka's ``partitioner`` of the same name would, and ``murmur2`` where Java would.
-- Keyless records to a uniform-sticky partitioner (``murmur2``, ``uniform_sticky``, ...):
+- Keyless records to a uniform-sticky partitioner (``murmur2``, ``jump``, ...; every record
+  for ``uniform_sticky``, which ignores keys):
   sticky by bytes like Java (KIP-794), driven by delivery reports -- once at least
   ``batch_size`` bytes went to the sticky partition, the first delivery report for it (its
   batch has left librdkafka, so the next record would open a new one) moves it on; it always
@@ -37,7 +38,7 @@ from typing import Any
 from kpart.extras import require
 from partitioning import registry
 from partitioning.core import PartitioningError, PartitionView, check_key
-from partitioning.sticky import sticky_state_of
+from partitioning.sticky import UniformStickyPartitioner, sticky_state_of
 
 require("confluent_kafka", "confluent-kafka")
 
@@ -89,6 +90,7 @@ class ConfluentRouter:
         self.producer = producer
         self._by_record = callable(getattr(self.core, "partition_record", None))
         self._sticky = sticky_state_of(self.core)
+        self._sticky_all = isinstance(self.core, UniformStickyPartitioner)  # keys ignored too
         self._key_serializer = key_serializer
         self._value_serializer = value_serializer
         self._max_age = metadata_max_age_s
@@ -131,7 +133,7 @@ class ConfluentRouter:
                 on_delivery: DeliveryCallback | None = None, **kwargs: Any) -> int:
         """``producer.produce(topic, value, key, partition=<routed>, ...)``; returns the partition."""
         p, k, v = self.route(topic, key, value)
-        if k is None and self._sticky is not None:
+        if self._sticky is not None and (k is None or self._sticky_all):
             on_delivery = self._batch_sent_callback(topic, on_delivery)
         if on_delivery is not None:
             kwargs["on_delivery"] = on_delivery

@@ -44,9 +44,11 @@ def test_aiokafka_default_partitioner_depends_on_list_order_ours_does_not() -> N
     assert len(theirs) > 1 and len(ours) == 1
 
 
-def test_field_partitioner_is_refused_with_the_way_out() -> None:
+def test_field_and_uniform_sticky_partitioners_are_refused_with_the_way_out() -> None:
     with pytest.raises(TypeError, match="AiokafkaRouter"):
         adapter.create("field", field="user.id")
+    with pytest.raises(TypeError, match="AiokafkaRouter"):
+        adapter.create("uniform_sticky")  # it routes keyed records by bytes too
 
 
 def test_byte_sticky_keyless_record_is_refused_not_stuck() -> None:

@@ -117,3 +117,12 @@ def test_keyless_sticky_without_delivery_reports_moves_at_twice_batch_size() -> 
 def test_keyless_records_avoid_leaderless_partitions() -> None:
     r = router(FakeProducer(6, leaderless=(0, 1, 2, 3, 4)), "uniform_sticky", batch_size=100)
     assert {r.produce("t", b"x" * 60) for _ in range(50)} == {5}
+
+
+def test_uniform_sticky_keyed_records_also_move_on_delivery_reports() -> None:
+    producer = FakeProducer(6)
+    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000))
+    r._sticky._next = Cycle()  # type: ignore[union-attr,method-assign]
+    parts = [r.produce("t", b"x" * 100, key=b"k%d" % i) for i in range(11)]
+    producer.deliver(10)
+    assert parts == [0] * 11 and r.produce("t", b"x" * 100, key=b"k") == 1
