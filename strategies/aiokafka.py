@@ -22,7 +22,7 @@ What is fixed compared with aiokafka's own assignors:
 - the subscription is ConsumerProtocol v3 -- topics, Java-compatible user data, owned
   partitions (empty under EAGER, as Java), generation and rack -- and an aiokafka leader reads
   v1-v3 subscriptions from Java, librdkafka, kafka-python and aiokafka members (see
-  :mod:`strategies.aiokafka_compat`);
+  :mod:`kpart.compat.aiokafka`);
 - rack-aware range and sticky (KIP-881) when members send racks and brokers report them.
 
 Rebalance protocol: aiokafka 0.14 runs EAGER only, so ``cooperative-sticky`` and
@@ -52,7 +52,7 @@ require("aiokafka", "aiokafka")
 from aiokafka.coordinator.assignors.abstract import AbstractPartitionAssignor  # noqa: E402
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment  # noqa: E402
 
-from strategies import aiokafka_compat as compat  # noqa: E402
+from kpart.compat import aiokafka as compat  # noqa: E402
 from strategies.core import (  # noqa: E402
     Assignor,
     ClusterMetadata,

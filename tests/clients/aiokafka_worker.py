@@ -17,7 +17,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 
-from strategies import aiokafka_compat
+from kpart.compat import aiokafka as aiokafka_compat
 from strategies.aiokafka import AiokafkaAssignor, attach, subscriptions_from_members
 
 

@@ -17,9 +17,9 @@ from kafka.protocol.consumer.metadata import ConsumerProtocolSubscription as Kaf
 
 import partitioning.aiokafka as adapter
 import strategies.aiokafka as assignors
+from kpart.compat import aiokafka as compat
 from partitioning import PartitioningError, create_core
 from strategies import ClusterMetadata, MemberSubscription, TopicPartition, get_assignor
-from strategies import aiokafka_compat as compat
 from strategies.codec import decode_sticky
 from tests.partitioning.test_hashing import JAVA_MURMUR2, KAFKAJS_MURMUR2
 
