@@ -234,3 +234,14 @@ def test_a_grown_topic_is_seen_at_once_and_availability_is_per_call() -> None:
     assert partitioner(key, list(range(9)), [0]) == (signed & 0x7FFFFFFF) % 9
     assert partitioner(None, list(range(9)), [7]) == 7  # keyless: one of this call's available ones
     assert adapter.create("murmur2_random", sticky_linger_ms=0)(None, list(range(9)), [4]) == 4
+
+
+def test_an_unattached_assignor_sends_minus_one_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
+    ours = assignors.AiokafkaAssignor("sticky")
+    with caplog.at_level("WARNING", logger="strategies"):
+        first = compat.FullSubscription.decode(ours.metadata({"t"}))
+        ours.metadata({"t"})
+    assert first.generation_id == -1
+    assert [r.getMessage() for r in caplog.records if "not attached" in r.getMessage()] == [
+        "AiokafkaAssignor('sticky') is not attached to its consumer: it sends generation -1; call "
+        "strategies.aiokafka.attach(consumer)"]

@@ -126,3 +126,13 @@ def test_uniform_sticky_keyed_records_also_move_on_delivery_reports() -> None:
     parts = [r.produce("t", b"x" * 100, key=b"k%d" % i) for i in range(11)]
     producer.deliver(10)
     assert parts == [0] * 11 and r.produce("t", b"x" * 100, key=b"k") == 1
+
+
+def test_metadata_is_refreshed_after_its_max_age() -> None:
+    producer = FakeProducer(3)
+    r = ConfluentRouter(producer, "murmur2", metadata_max_age_s=0.0)
+    r.produce("t", b"v", b"a")
+    producer.meta.topics["t"].partitions[3] = SimpleNamespace(leader=1)  # the topic grew
+    key, signed = JAVA_MURMUR2[0]
+    assert r.produce("t", b"v", key) == (signed & 0x7FFFFFFF) % 4
+    assert producer.metadata_calls == 2
