@@ -18,7 +18,8 @@ What is fixed compared with aiokafka's own assignors:
 
 - state lives on the instance (aiokafka's sticky assignor keeps it on the class, so consumers
   in one process overwrite each other's previous assignment);
-- a member sends its real generation (aiokafka's sends -1): read from the attached consumer;
+- a member sends the real generation of its last assignment (aiokafka's sends -1), read from
+  the attached consumer when the assignment arrives;
 - the subscription is ConsumerProtocol v3 -- topics, Java-compatible user data, owned
   partitions (empty under EAGER, as Java), generation and rack -- and an aiokafka leader reads
   v1-v3 subscriptions from Java, librdkafka, kafka-python and aiokafka members (see
@@ -96,7 +97,7 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
         return self
 
     def current_generation(self) -> int:
-        """The generation of the partitions this member owns (-1: none, or not attached)."""
+        """The consumer's group generation now (-1: none, or not attached)."""
         if self._consumer is None:
             if not self._warned:
                 self._warned = True
@@ -106,8 +107,8 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
         return compat.generation_of(self._consumer)
 
     def metadata(self, topics: Iterable[str]) -> bytes:  # type: ignore[override]
-        """ConsumerProtocol v3 subscription bytes (aiokafka sends bytes as they are)."""
-        self.generation = self.current_generation()
+        """ConsumerProtocol v3 subscription bytes (aiokafka sends bytes as they are), with the
+        generation of the assignment this member last received."""
         return compat.encode_subscription(
             sorted(topics),
             self.core.encode_user_data(self.owned, self.generation),
@@ -117,8 +118,11 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
         )
 
     def on_assignment(self, assignment: ConsumerProtocolMemberAssignment) -> None:  # type: ignore[override]
+        """Remember the assignment and its generation (as Java's sticky assignor does in
+        ``onAssignment``): a join whose SyncGroup failed leaves both unchanged."""
         self.owned = tuple(sorted(TopicPartition(tp.topic, tp.partition)
                                   for tp in assignment.partitions()))
+        self.generation = self.current_generation()
 
     def assign(self, cluster: Any, members: Mapping[str, Any]  # type: ignore[override]
                ) -> dict[str, ConsumerProtocolMemberAssignment]:

@@ -131,9 +131,11 @@ def test_leader_decodes_kafka_python_subscriptions_of_every_version(version: int
 
 def test_member_metadata_is_a_v3_subscription_other_clients_read() -> None:
     assignor = assignors.AiokafkaAssignor("sticky", rack="rack-2")
+    coordinator = SimpleNamespace(generation=5)
+    assignor._consumer = SimpleNamespace(_coordinator=coordinator)
     assignor.on_assignment(ConsumerProtocolMemberAssignment(
         0, [ConsumerProtocolMemberAssignment.Assignment("t", [3, 1])], b""))
-    assignor._consumer = SimpleNamespace(_coordinator=SimpleNamespace(generation=5))
+    coordinator.generation = 6  # joined generation 6, but its SyncGroup failed: still owns gen 5's
     decoded = KafkaPythonSubscription.decode(assignor.metadata({"t"}))
     got = (decoded.version, decoded.topics, decoded.generation_id, decoded.rack_id)
     assert got == (3, ["t"], 5, "rack-2")
@@ -239,9 +241,9 @@ def test_a_grown_topic_is_seen_at_once_and_availability_is_per_call() -> None:
 def test_an_unattached_assignor_sends_minus_one_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
     ours = assignors.AiokafkaAssignor("sticky")
     with caplog.at_level("WARNING", logger="strategies"):
-        first = compat.FullSubscription.decode(ours.metadata({"t"}))
-        ours.metadata({"t"})
-    assert first.generation_id == -1
+        for _ in range(2):
+            ours.on_assignment(ConsumerProtocolMemberAssignment(0, [("t", [0])], b""))
+    assert compat.FullSubscription.decode(ours.metadata({"t"})).generation_id == -1
     assert [r.getMessage() for r in caplog.records if "not attached" in r.getMessage()] == [
         "AiokafkaAssignor('sticky') is not attached to its consumer: it sends generation -1; call "
         "strategies.aiokafka.attach(consumer)"]
