@@ -12,17 +12,19 @@ always available and are tested against the same published vectors.
 - :func:`jump` -- Lamping & Veach jump consistent hash of a 64-bit key.
 
 Batch functions (:func:`hash_many`, :func:`partitions_many`) return numpy arrays for
-analysing millions of keys offline.
+analysing millions of keys offline; numpy is imported only when one of them is called.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import mmh3
-import numpy as np
+
+if TYPE_CHECKING:
+    import numpy as np
 
 try:
     from partitioning import _hashext
@@ -168,6 +170,8 @@ _CHUNK = 1 << 16
 
 def _padded_blocks(keys: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Keys as a zero-padded ``(n, width)`` uint8 matrix (width a multiple of 4, plus 4) and lengths."""
+    import numpy as np
+
     n = len(keys)
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
     width = (int(lengths.max(initial=0)) // 4 + 2) * 4
@@ -178,6 +182,8 @@ def _padded_blocks(keys: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 def murmur2_numpy(keys: Sequence[bytes]) -> np.ndarray:
     """Vectorised Kafka murmur2 of every key (numpy only), as ``uint32``."""
+    import numpy as np
+
     out = np.empty(len(keys), dtype=np.uint32)
     for lo in range(0, len(keys), _CHUNK):
         out[lo : lo + _CHUNK] = _murmur2_numpy_chunk(keys[lo : lo + _CHUNK])
@@ -185,6 +191,8 @@ def murmur2_numpy(keys: Sequence[bytes]) -> np.ndarray:
 
 
 def _murmur2_numpy_chunk(keys: Sequence[bytes]) -> np.ndarray:
+    import numpy as np
+
     matrix, lengths = _padded_blocks(keys)
     m = np.uint32(_M)
     blocks = matrix.view("<u4")
@@ -212,6 +220,8 @@ def _murmur2_numpy_chunk(keys: Sequence[bytes]) -> np.ndarray:
 
 def fnv1a_numpy(keys: Sequence[bytes]) -> np.ndarray:
     """Vectorised FNV-1a 32-bit of every key (numpy only), as ``uint32``."""
+    import numpy as np
+
     out = np.empty(len(keys), dtype=np.uint32)
     for lo in range(0, len(keys), _CHUNK):
         chunk = keys[lo : lo + _CHUNK]
@@ -225,6 +235,8 @@ def fnv1a_numpy(keys: Sequence[bytes]) -> np.ndarray:
 
 
 def _as_key_list(keys: Sequence[bytes]) -> list[bytes] | Sequence[bytes]:
+    import numpy as np
+
     if isinstance(keys, np.ndarray):
         raise TypeError("keys must be a sequence of bytes objects, not a numpy array")
     return keys
@@ -233,6 +245,8 @@ def _as_key_list(keys: Sequence[bytes]) -> list[bytes] | Sequence[bytes]:
 def hash_many(keys: Sequence[bytes], algorithm: HashName = "murmur2") -> np.ndarray:
     """Hash every key with ``algorithm``; returns a ``uint32`` array, element-wise equal to the
     per-key function of the same name."""
+    import numpy as np
+
     keys = _as_key_list(keys)
     if algorithm in ("murmur2", "fnv1a"):
         out = np.empty(len(keys), dtype=np.uint32)
@@ -255,6 +269,8 @@ def partitions_many(
     murmur2: Java's ``toPositive(h) % n``; fnv1a: librdkafka/Sarama's ``abs(int32(h)) % n``;
     crc32 and murmur3: ``h % n`` on the unsigned hash.
     """
+    import numpy as np
+
     if num_partitions <= 0:
         raise ValueError(f"num_partitions must be positive, got {num_partitions}")
     h = hash_many(keys, algorithm).astype(np.int64)

@@ -95,6 +95,15 @@ class StickyState:
             if st[1] >= self.batch_size:
                 self._state[view.topic] = [self._next(view), 0, 0]
 
+    def on_batch_sent(self, view: PartitionView, partition: int) -> None:
+        """A batch for ``partition`` left the client (for clients that report deliveries but
+        not new batches): the next record to it would open a new batch, so the sticky
+        partition moves on if it is ``partition`` and at least ``batch_size`` bytes went to it."""
+        with self._lock:
+            st = self._state.get(view.topic)
+            if st is not None and st[0] == partition and st[1] >= self.batch_size:
+                self._state[view.topic] = [self._next(view), 0, 0]
+
     def current(self, topic: str) -> int | None:
         """The sticky partition of ``topic``, if one was chosen."""
         st = self._state.get(topic)
@@ -122,3 +131,10 @@ class UniformStickyPartitioner:
 
     def on_new_batch(self, view: PartitionView, prev_partition: int) -> None:
         self.sticky.on_new_batch(view, prev_partition)
+
+
+def sticky_state_of(partitioner: object) -> StickyState | None:
+    """The :class:`StickyState` a partitioner keeps for keyless records (``.sticky``), if any:
+    adapters for clients without a new-batch signal drive it another way or refuse."""
+    state = getattr(partitioner, "sticky", None)
+    return state if isinstance(state, StickyState) else None
