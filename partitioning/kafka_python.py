@@ -24,6 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kpart.extras import require
+
+require("kafka", "kafka-python")  # one line naming the extra when kafka-python is missing
+
 from kafka.partitioner.abc import Partitioner as KafkaPartitioner
 from kafka.structs import TopicPartition
 

@@ -44,6 +44,10 @@ import time
 import weakref
 from typing import Any
 
+from kpart.extras import require
+
+require("kafka", "kafka-python")  # one line naming the extra when kafka-python is missing
+
 from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 from kafka.producer.future import FutureRecordMetadata

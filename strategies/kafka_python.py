@@ -78,6 +78,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from kpart.extras import require
+
+require("kafka", "kafka-python")  # one line naming the extra when kafka-python is missing
+
 from kafka import KafkaConsumer
 from kafka.coordinator.assignors.abstract import AbstractPartitionAssignor
 from kafka.coordinator.assignors.abstract import RebalanceProtocol as KafkaRebalanceProtocol

@@ -34,6 +34,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from kpart.extras import require
+
+require("kafka", "kafka-python")  # one line naming the extra when kafka-python is missing
+
 import kafka
 from kafka.structs import MemberState
 from kafka.structs import TopicPartition as KafkaTopicPartition

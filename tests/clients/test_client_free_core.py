@@ -94,6 +94,9 @@ def test_core_partitioners_and_assignors_work_with_every_client_hidden() -> None
     [
         ("partitioning.create('murmur2')", "kafka-python"),
         ("partitioning.BoundedProducer", "kafka-python"),
+        ("import strategies.kafka_python", "kafka-python"),
+        ("import partitioning.kafka_python", "kafka-python"),
+        ("import partitioning.producer", "kafka-python"),
         ("import partitioning.aiokafka", "aiokafka"),
         ("import strategies.aiokafka", "aiokafka"),
         ("import partitioning.confluent", "confluent"),
