@@ -155,7 +155,23 @@ def local_bootstrap(state_dir: Path | None = None) -> tuple[str, str]:
     try:
         return LocalCluster.load(directory).bootstrap, f"the cluster recorded in {directory}"
     except BrokerError:
-        return f"127.0.0.1:{DEFAULT_PORT}", "the default address (no cluster recorded)"
+        return f"127.0.0.1:{DEFAULT_PORT}", f"the default; no cluster recorded in {directory}"
+
+
+def reachable_bootstrap(given: str | None = None, timeout: float = 3.0) -> tuple[str, str]:
+    """The broker to use (``given``, else :func:`local_bootstrap`) and how it was found.
+
+    Raises :class:`BrokerError` (one line) if no broker there answers within ``timeout`` s.
+    """
+    bootstrap, source = (given, "--bootstrap") if given else local_bootstrap()
+    try:
+        answered = bootstrap_answers(bootstrap, timeout)
+    except ValueError as exc:
+        raise BrokerError(str(exc)) from None
+    if not answered:
+        raise BrokerError(f"no Kafka broker answered at {bootstrap} ({source}) within {timeout:g} s; "
+                          "start one with `kpart broker start`, or pass --bootstrap HOST:PORT")
+    return bootstrap, source
 
 
 def port_available(port: int) -> bool:

@@ -91,8 +91,7 @@ def add_live_args(parser: argparse.ArgumentParser) -> None:
                         help="also run the scenario with real kafka-python consumers on --bootstrap "
                         "and print predicted vs observed assignments")
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
-                        help="the broker for --live (default: $KAFKA_BOOTSTRAP, else the cluster "
-                        "`kpart broker start` recorded)")
+                        help="the broker for --live (`kpart broker status` shows the local one's)")
 
 
 def live_bootstrap(args: argparse.Namespace) -> str | None:
@@ -102,21 +101,14 @@ def live_bootstrap(args: argparse.Namespace) -> str | None:
     """
     if not args.live:
         return None
-    from kpart.broker import BrokerError, bootstrap_answers, local_bootstrap
+    if not args.bootstrap:
+        raise ValueError("--live needs --bootstrap HOST:PORT (e.g. the address `kpart broker status` shows)")
+    from kpart.broker import BrokerError, reachable_bootstrap
 
-    if args.bootstrap:
-        bootstrap, source = args.bootstrap, "--bootstrap"
-    else:
-        try:
-            bootstrap, source = local_bootstrap()
-        except BrokerError as exc:
-            raise ValueError(str(exc)) from None
-        if source.startswith("the default"):
-            raise ValueError("--live needs a broker: pass --bootstrap HOST:PORT, set $KAFKA_BOOTSTRAP, "
-                             "or start one with `kpart broker start`")
-    if not bootstrap_answers(bootstrap, timeout=3.0):
-        raise ValueError(f"--live: no Kafka broker answered at {bootstrap} ({source}) within 3 s")
-    return bootstrap
+    try:
+        return reachable_bootstrap(args.bootstrap)[0]
+    except BrokerError as exc:
+        raise ValueError(f"--live: {exc}") from None
 
 
 def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None) -> int:
@@ -124,7 +116,7 @@ def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None
     from kpart.simulation.live import LiveError, LiveStep, run_live
 
     if not bootstrap:
-        raise ValueError("--live needs --bootstrap HOST:PORT")  # live_bootstrap() checks this first
+        raise ValueError("--live needs --bootstrap HOST:PORT")
     worst = 0
     for strategy in strategies:
         print(f"\nlive run of {scenario.name!r} under {strategy} on {bootstrap}")
