@@ -99,38 +99,48 @@ class Running:
 def test_every_readme_command_works_in_order(kafka_bootstrap: str, tmp_path: Path) -> None:
     """Mapping: the set-up commands are what runs this test (``bash scripts/main.sh`` then just
     runs ``kpart compare``); ``.venv/bin/`` is this interpreter's directory; ``mkdocs build``
-    writes into a temporary directory; until the README's ``kpart broker start``, commands that
-    need a broker get the test broker through ``$KAFKA_BOOTSTRAP``, as the README says they may;
-    after it they find the README's broker themselves, in ``$KPART_STATE_DIR``."""
+    writes into a temporary directory. The test broker stands in for the README's: until
+    ``kpart broker start`` commands reach it through ``$KAFKA_BOOTSTRAP`` (as the README says they
+    may); ``kpart broker start`` is replaced by recording the test broker in ``$KPART_STATE_DIR``
+    as ``start`` would (``start`` itself is tested in tests/kpart), so ``status``, the examples
+    and ``stop`` find it there (``stop`` has no pid of it, so it stops nothing)."""
     commands = readme_commands()
     assert commands[:2] == ["bash scripts/main.sh", "bash scripts/test.sh"], "the README must open with them"
     env = env_without_broker(tmp_path)
     env["KAFKA_BOOTSTRAP"] = kafka_bootstrap
     ran = []
-    try:
-        for command in commands:
-            if command == "bash scripts/main.sh":
-                command = ".venv/bin/kpart compare"
-            command = re.sub(r"(?<![\w/])\.venv/bin/", f"{BIN}/", command)
-            site = shlex.quote(str(tmp_path / "site"))
-            command = command.replace("mkdocs build", f"mkdocs build --site-dir {site}")
-            if command.startswith(SETUP_COMMANDS):
-                continue
-            if "&&" in command and command.split("&&")[0].strip().startswith(SETUP_COMMANDS):
-                command = command.split("&&", 1)[1].strip()
-            if "kpart broker start" in command:
-                env.pop("KAFKA_BOOTSTRAP")
-            result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True,
-                                    timeout=240)
-            assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-            assert "Traceback" not in result.stderr, f"{command}\n{result.stderr}"
+    for command in commands:
+        if command == "bash scripts/main.sh":
+            command = ".venv/bin/kpart compare"
+        command = re.sub(r"(?<![\w/])\.venv/bin/", f"{BIN}/", command)
+        site = shlex.quote(str(tmp_path / "site"))
+        command = command.replace("mkdocs build", f"mkdocs build --site-dir {site}")
+        if command.startswith(SETUP_COMMANDS):
+            continue
+        if "&&" in command and command.split("&&")[0].strip().startswith(SETUP_COMMANDS):
+            command = command.split("&&", 1)[1].strip()
+        if command.endswith("kpart broker start"):
+            record_as_local_cluster(kafka_bootstrap, tmp_path / "cluster")
+            env.pop("KAFKA_BOOTSTRAP")
             ran.append(command)
-            if "kpart broker stop" in command:
-                env["KAFKA_BOOTSTRAP"] = kafka_bootstrap
-    finally:
-        if (tmp_path / "cluster" / "cluster.json").exists():
-            subprocess.run([f"{BIN}/kpart", "broker", "stop", "--dir", str(tmp_path / "cluster")], timeout=60)
+            continue
+        result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=240)
+        assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        assert "Traceback" not in result.stderr, f"{command}\n{result.stderr}"
+        ran.append(command)
+        if command.endswith("kpart broker status"):
+            assert " serving" in result.stdout, result.stdout
+        if command.endswith("kpart broker stop"):
+            env["KAFKA_BOOTSTRAP"] = kafka_bootstrap
     assert any("examples/tour.py" in c for c in ran) and any("broker start" in c for c in ran)
+
+
+def record_as_local_cluster(bootstrap: str, state: Path) -> None:
+    """Write ``state/cluster.json`` as ``kpart broker start`` does, for the broker at ``bootstrap``."""
+    port = int(bootstrap.split(",")[0].rpartition(":")[2])
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "cluster.json").write_text(f'{{"ports": [{port}], "controller_ports": [{port + 1}]}}')
 
 
 # ---- the tour ---------------------------------------------------------------------------------
@@ -203,10 +213,9 @@ def test_an_example_with_no_broker_says_so_in_one_line_within_seconds(example: s
 def test_an_example_without_bootstrap_finds_the_recorded_local_broker(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    host, _, port = kafka_bootstrap.split(",")[0].rpartition(":")
+    port = kafka_bootstrap.split(",")[0].rpartition(":")[2]
     state = tmp_path / "cluster"
-    state.mkdir()
-    (state / "cluster.json").write_text(f'{{"ports": [{port}], "controller_ports": [{int(port) + 1}]}}')
+    record_as_local_cluster(kafka_bootstrap, state)
     result = subprocess.run([sys.executable, str(EXAMPLES / "partition_producer.py"), "--topic",
                              f"found-{time.monotonic_ns()}", "--keys", "2", "--rounds", "1"],
                             capture_output=True, text=True, timeout=120, env=env_without_broker(tmp_path))
