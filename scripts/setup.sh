@@ -11,6 +11,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: upgrading pip"
 .venv/bin/python -m pip install -qq --upgrade pip
-echo "setup: installing kpart and its [$extras] extras into .venv (a fresh install takes about a minute)"
+echo "setup: installing kpart and its [$extras] extras into .venv (a fresh install: up to a minute)"
 .venv/bin/python -m pip install -qq -e ".[$extras]"
 echo "setup: done in $((SECONDS - started)) s"

@@ -197,7 +197,7 @@ def test_ctrl_c_while_the_tour_starts_its_own_broker_stops_that_broker(tmp_path:
 
 
 @pytest.mark.parametrize("example", ["partition_producer.py", "partition_consumer.py", "basic_producer.py",
-                                     "tour.py"])
+                                     "tour.py", "custom_partitioner.py"])
 def test_an_example_with_no_broker_says_so_in_one_line_within_seconds(example: str) -> None:
     port = closed_port()
     started = time.monotonic()
