@@ -11,18 +11,35 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kpart.broker import free_port_block, kafka_answers, port_available
+from kpart.cli import main
 
 KPART = [sys.executable, "-m", "kpart.cli"]
+Kpart = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def run_kpart(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*KPART, *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def kpart(capsys: pytest.CaptureFixture[str]) -> Kpart:
+    """``kpart(*args)``: the CLI run in this process (fast), as a CompletedProcess."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -52,13 +69,13 @@ def test_a_listening_port_is_still_taken() -> None:
         assert not port_available(server.getsockname()[1])
 
 
-def test_a_start_on_a_directory_another_start_holds_is_refused_at_once(tmp_path: Path) -> None:
+def test_a_start_on_a_directory_another_start_holds_is_refused_at_once(tmp_path: Path, kpart: Kpart) -> None:
     state = tmp_path / "cluster"
     state.mkdir()
     holder = os.open(state / "lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
     try:
-        result = run_kpart("broker", "start", "--port", str(free_port_block(2)), "--dir", str(state))
+        result = kpart("broker", "start", "--port", str(free_port_block(2)), "--dir", str(state))
     finally:
         os.close(holder)
     assert result.returncode == 2
@@ -70,9 +87,11 @@ def test_a_start_on_a_directory_another_start_holds_is_refused_at_once(tmp_path:
     ("start", "{not json"), ("stop", '{"ports": 1}'), ("status", "[]"),
     ("status", '{"ports": [1], "controller_ports": ["x"]}'),
 ])
-def test_a_malformed_cluster_record_gets_one_line(tmp_path: Path, action: str, record: str) -> None:
+def test_a_malformed_cluster_record_gets_one_line(
+    tmp_path: Path, action: str, record: str, kpart: Kpart
+) -> None:
     (tmp_path / "cluster.json").write_text(record)
-    result = run_kpart("broker", action, "--dir", str(tmp_path))
+    result = kpart("broker", action, "--dir", str(tmp_path))
     assert result.returncode == 2
     line = one_line(result)
     assert line.startswith(f"kpart: {tmp_path / 'cluster.json'} ")
@@ -80,24 +99,24 @@ def test_a_malformed_cluster_record_gets_one_line(tmp_path: Path, action: str, r
 
 
 @pytest.mark.parametrize("action", ["start", "stop", "status"])
-def test_a_dir_that_is_a_file_gets_one_line(tmp_path: Path, action: str) -> None:
+def test_a_dir_that_is_a_file_gets_one_line(tmp_path: Path, action: str, kpart: Kpart) -> None:
     file = tmp_path / "not-a-dir"
     file.write_text("")
-    result = run_kpart("broker", action, "--dir", str(file))
+    result = kpart("broker", action, "--dir", str(file))
     assert result.returncode == 2
     line = one_line(result)
     assert str(file) in line and ("is a file" in line or "no local cluster recorded" in line)
 
 
 @pytest.mark.parametrize("port", ["0", "-1", "65535", "70000"])
-def test_a_port_outside_the_valid_range_gets_one_line(tmp_path: Path, port: str) -> None:
-    result = run_kpart("broker", "start", "--port", port, "--dir", str(tmp_path / "c"))
+def test_a_port_outside_the_valid_range_gets_one_line(tmp_path: Path, port: str, kpart: Kpart) -> None:
+    result = kpart("broker", "start", "--port", port, "--dir", str(tmp_path / "c"))
     assert result.returncode == 2
     assert "is outside 1-65535" in one_line(result)  # 65535 itself is fine, its controller port is not
 
 
-def test_broker_start_help_shows_its_defaults() -> None:
-    text = run_kpart("broker", "start", "--help").stdout
+def test_broker_start_help_shows_its_defaults(kpart: Kpart) -> None:
+    text = kpart("broker", "start", "--help").stdout
     assert "9092" in text and "default: 90" in text and "KPART_STATE_DIR" in text and "--nodes" in text
 
 
@@ -134,14 +153,14 @@ def test_kafka_answers_is_false_for_a_port_that_accepts_but_never_answers(silent
     assert time.monotonic() - started < 5
 
 
-def test_status_of_a_hung_broker_is_not_serving(tmp_path: Path, silent_server: int) -> None:
+def test_status_of_a_hung_broker_is_not_serving(tmp_path: Path, silent_server: int, kpart: Kpart) -> None:
     (tmp_path / "node-1").mkdir()
     (tmp_path / "cluster.json").write_text(json.dumps({"ports": [silent_server],
                                                        "controller_ports": [silent_server + 1]}))
     hung = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "kafka.Kafka"])
     try:
         (tmp_path / "node-1" / "pid").write_text(str(hung.pid))
-        result = run_kpart("broker", "status", "--dir", str(tmp_path))
+        result = kpart("broker", "status", "--dir", str(tmp_path))
     finally:
         hung.kill()
         hung.wait()
