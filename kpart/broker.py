@@ -314,7 +314,7 @@ class LocalCluster:
         """The cluster described by ``directory/cluster.json`` (written by ``start``)."""
         layout = _read_record(Path(directory))
         if layout is None:
-            raise BrokerError(f"no local cluster recorded in {directory}")
+            raise BrokerError(f"no local cluster recorded in {directory} (start one: `kpart broker start`)")
         return cls(directory, layout["ports"], layout["controller_ports"])
 
     @property

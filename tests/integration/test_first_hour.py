@@ -235,3 +235,13 @@ def test_a_consumer_leaves_within_seconds_of_sigterm_or_ctrl_c(
     code, seconds = consumer.interrupt(sig)
     assert code == 0 and seconds < 5, (code, seconds, consumer.lines)
     assert not any("Traceback" in line for line in consumer.lines)
+
+
+@pytest.mark.integration
+def test_basic_producer_stops_within_seconds_of_sigterm(kafka_bootstrap: str, make_topic) -> None:
+    producer = Running([sys.executable, "-u", str(EXAMPLES / "basic_producer.py"), "--bootstrap",
+                        kafka_bootstrap, "--topic", make_topic(3), "--records", "100000"])
+    time.sleep(2)  # sending synchronously, one acknowledgement at a time
+    assert producer.proc.poll() is None, producer.lines
+    code, seconds = producer.interrupt(signal.SIGTERM)
+    assert code == 130 and seconds < 5, (code, seconds, producer.lines)
