@@ -27,12 +27,12 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
 import partitioning
@@ -140,10 +140,10 @@ class Member:
         member = self
 
         class Listener(ConsumerRebalanceListener):
-            def on_partitions_revoked(self, revoked) -> None:  # type: ignore[no-untyped-def]
+            def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
                 member._record("revoked", revoked)
 
-            def on_partitions_assigned(self, assigned) -> None:  # type: ignore[no-untyped-def]
+            def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
                 member._record("assigned", assigned)
 
         try:
@@ -164,7 +164,7 @@ class Member:
         finally:
             consumer.close(autocommit=False, timeout_ms=2000)  # LeaveGroup: the others rebalance at once
 
-    def _record(self, what: str, partitions) -> None:  # type: ignore[no-untyped-def]
+    def _record(self, what: str, partitions: Collection[TopicPartition]) -> None:
         numbers = sorted(tp.partition for tp in partitions)
         self.owned = self.owned - set(numbers) if what == "revoked" else self.owned | set(numbers)
         self.log.append((time.monotonic(), what, numbers))
@@ -240,7 +240,8 @@ def share_and_leave(groups: dict[str, list[Member]]) -> None:
     print("after the rebalance:")
     show(survivors)
     for protocol, members in survivors.items():
-        kept = sum(len(set(n) & m.owned) for m in members for _, what, n in m.log if what == "revoked")
+        revoked = [{p for _, what, n in m.log if what == "revoked" for p in n} for m in members]
+        kept = sum(len(r & m.owned) for r, m in zip(revoked, members, strict=True))
         print(f"  {protocol}: {kept} partition(s) taken from members that got them straight back")
     print("eager stops the whole group at every rebalance; cooperative moves only what must move\n"
           "(`kpart compare` counts this as 'partitions revoked' and 'unowned partition-seconds').")

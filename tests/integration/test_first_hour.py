@@ -175,7 +175,7 @@ def test_ctrl_c_in_the_middle_of_the_tour_cleans_up_at_once(kafka_bootstrap: str
     tour.wait_for("== step 3/5")
     code, seconds = tour.interrupt()
     assert code == 130, "\n".join(tour.lines)
-    assert seconds < 5, f"took {seconds:.1f} s to stop"
+    assert seconds < 8, f"took {seconds:.1f} s to stop"
     assert "interrupted: cleaned up, nothing left running" in tour.lines
     assert topics(kafka_bootstrap) == before
     assert tour_processes() == []
@@ -203,7 +203,7 @@ def test_an_example_with_no_broker_says_so_in_one_line_within_seconds(example: s
     started = time.monotonic()
     result = subprocess.run([sys.executable, str(EXAMPLES / example), "--bootstrap", f"127.0.0.1:{port}"],
                             capture_output=True, text=True, timeout=60)
-    assert time.monotonic() - started < 5 + 3  # 3 s of interpreter start-up on a loaded machine
+    assert time.monotonic() - started < 5 + 5  # 5 s of interpreter start-up on a loaded machine
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: no Kafka broker answered at 127.0.0.1:{port}")
@@ -233,7 +233,7 @@ def test_a_consumer_leaves_within_seconds_of_sigterm_or_ctrl_c(
                         kafka_bootstrap, "--topic", topic, "--group", f"g-{topic}", "--name", "c1"])
     consumer.wait_for("c1 assigned [0, 1]")
     code, seconds = consumer.interrupt(sig)
-    assert code == 0 and seconds < 5, (code, seconds, consumer.lines)
+    assert code == 0 and seconds < 8, (code, seconds, consumer.lines)
     assert not any("Traceback" in line for line in consumer.lines)
 
 
@@ -244,4 +244,4 @@ def test_basic_producer_stops_within_seconds_of_sigterm(kafka_bootstrap: str, ma
     time.sleep(2)  # sending synchronously, one acknowledgement at a time
     assert producer.proc.poll() is None, producer.lines
     code, seconds = producer.interrupt(signal.SIGTERM)
-    assert code == 130 and seconds < 5, (code, seconds, producer.lines)
+    assert code == 130 and seconds < 8, (code, seconds, producer.lines)

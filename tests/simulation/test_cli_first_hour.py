@@ -186,7 +186,7 @@ def test_live_without_a_broker_refuses_in_one_line_before_simulating(tmp_path: P
     started = time.monotonic()
     result = subprocess.run([*KPART, *(a.format(port=port) for a in argv), "--no-progress"],
                             capture_output=True, text=True, env=env, timeout=60)
-    assert time.monotonic() - started < 5 + 3  # 3 s of interpreter start-up on a loaded machine
+    assert time.monotonic() - started < 5 + 5  # 5 s of interpreter start-up on a loaded machine
     assert (result.returncode, result.stdout) == (2, "")
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("kpart: --live")
