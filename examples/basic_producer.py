@@ -1,6 +1,9 @@
 """Send records synchronously and asynchronously, then watch a bounded buffer push back.
 
-    python examples/basic_producer.py --bootstrap 127.0.0.1:9092 --topic basic-producer --records 2000
+    python examples/basic_producer.py --topic basic-producer --records 2000
+
+Without ``--bootstrap`` it finds the local broker as ``partition_producer.py`` does; Ctrl-C or
+SIGTERM stops it within a second or two.
 
 1. **sync**: ``send(...).get()`` waits for each record's acknowledgement: safe and slow.
 2. **async**: ``send(...)`` returns at once; callbacks and errbacks count the outcomes and one
@@ -22,6 +25,8 @@ buffering anything. A large ``linger_ms`` would only show the producer holding r
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import socket
 import threading
 import time
@@ -30,6 +35,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from kpart.broker import BrokerError, reachable_bootstrap
 from partitioning.producer import BoundedProducer, BufferExhaustedError
 
 
@@ -179,7 +185,7 @@ def ensure_topic(bootstrap: str, topic: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="broker host:port")
+    parser.add_argument("--bootstrap", help="broker host:port (default: the local broker)")
     parser.add_argument("--topic", default="basic-producer", help="created (3 partitions) if missing")
     parser.add_argument("--records", type=int, default=2000, help="records per mode")
     args = parser.parse_args(argv)
@@ -187,16 +193,21 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--records must be at least 1")
 
     try:
-        ensure_topic(args.bootstrap, args.topic)
-    except KafkaError as exc:
-        parser.exit(1, f"error: no Kafka broker answered at {args.bootstrap} ({exc})\n")
-    with BoundedProducer(bootstrap_servers=args.bootstrap) as producer:
+        bootstrap, _ = reachable_bootstrap(args.bootstrap)
+        ensure_topic(bootstrap, args.topic)
+    except (BrokerError, KafkaError) as exc:
+        parser.exit(1, f"error: {exc}\n")
+    with BoundedProducer(bootstrap_servers=bootstrap) as producer:
         for mode, send in (("sync", send_sync), ("async", send_async)):
             started = time.monotonic()
             outcomes = send(producer, args.topic, args.records)
             report(mode, args.records, time.monotonic() - started, outcomes)
-    demonstrate_stall(args.bootstrap, args.topic)
+    demonstrate_stall(bootstrap, args.topic)
 
 
 if __name__ == "__main__":
-    main()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends it like Ctrl-C
+    try:
+        main()
+    except KeyboardInterrupt:
+        os._exit(130)  # producers may be blocked on a frozen relay: do not wait for them

@@ -67,6 +67,13 @@ def main() -> None:
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
+    from kpart.broker import BrokerError, reachable_bootstrap
+
+    try:
+        reachable_bootstrap(args.bootstrap)
+    except BrokerError as exc:
+        parser.exit(1, f"error: {exc}\n")
+
     admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
     try:
         admin.create_topics([NewTopic(args.topic, args.partitions, 1)])

@@ -1,23 +1,25 @@
 """A consumer in a group that prints its assignment on every rebalance and the records it reads.
 
-    python examples/partition_consumer.py --bootstrap 127.0.0.1:9092 --strategy range --name c1
+    python examples/partition_consumer.py --strategy range --name c1
 
 Run several at once (same ``--group``) and stop one to watch its partitions move to the others.
 Every rebalance prints ``<name> assigned [p, ...]`` (and ``<name> revoked [...]`` before it);
 every record prints ``<name> read partition=P offset=O key=K``. The consumer exits after
 ``--idle-exit`` seconds without records or assignment changes (0 = run until interrupted).
+Ctrl-C or SIGTERM leaves the group and exits within a second or two. Without ``--bootstrap`` it
+finds the local broker as ``partition_producer.py`` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 
 import strategies
+from kpart.broker import BrokerError, reachable_bootstrap
 from strategies.kafka_python import KafkaPythonAssignor, attach
 
 
@@ -42,16 +44,23 @@ class PrintingListener(ConsumerRebalanceListener):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", help="broker host:port (default: the local broker)")
     parser.add_argument("--topic", default="hello_world")
     parser.add_argument("--group", default="hello_world_group")
     parser.add_argument("--strategy", default="range", choices=strategies.names())
     parser.add_argument("--name", default="consumer", help="label printed on each line")
     parser.add_argument("--idle-exit", type=float, default=0.0)
     args = parser.parse_args()
+    try:
+        bootstrap, _ = reachable_bootstrap(args.bootstrap)
+    except BrokerError as exc:
+        parser.exit(1, f"error: {exc}\n")
 
+    stopping: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):  # finish the current poll, then leave cleanly
+        signal.signal(sig, lambda number, _frame: stopping.append(number))
     consumer = attach(KafkaConsumer(
-        bootstrap_servers=args.bootstrap,
+        bootstrap_servers=bootstrap,
         group_id=args.group,
         client_id=args.name,
         auto_offset_reset="earliest",
@@ -62,10 +71,9 @@ def main() -> None:
     ))
     listener = PrintingListener(args.name)
     consumer.subscribe([args.topic], listener=listener)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while True:
-            batches = consumer.poll(timeout_ms=500)
+        while not stopping:
+            batches = consumer.poll(timeout_ms=200)
             for records in batches.values():
                 listener.last_change = time.monotonic()
                 for record in records:
@@ -77,7 +85,7 @@ def main() -> None:
             if args.idle_exit and time.monotonic() - listener.last_change > args.idle_exit:
                 break
     finally:
-        consumer.close()  # leaves the group at once, so the others rebalance without waiting
+        consumer.close(timeout_ms=2000)  # leaves the group at once: the others rebalance without waiting
 
 
 if __name__ == "__main__":

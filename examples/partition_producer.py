@@ -1,6 +1,10 @@
 """Send keyed records to a 6-partition topic and show which partition each key lands on.
 
-    python examples/partition_producer.py --bootstrap 127.0.0.1:9092 --partitioner murmur2
+    python examples/partition_producer.py --partitioner murmur2
+
+Without ``--bootstrap`` it uses ``$KAFKA_BOOTSTRAP``, else the broker ``kpart broker start``
+recorded (as ``kpart broker status`` shows it), else 127.0.0.1:9092; with no broker answering it
+says so in one line within seconds. Ctrl-C (or SIGTERM) stops it at once.
 
 The topic is created if it does not exist (an existing topic is used as it is). Each line
 printed is ``key -> partition``, as acknowledged by the broker; the summary counts records per
@@ -12,6 +16,8 @@ librdkafka's default, ``default`` is kafka-python's own).
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from collections import Counter
 
 from kafka import KafkaAdminClient, KafkaProducer
@@ -19,6 +25,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 import partitioning
+from kpart.broker import BrokerError, reachable_bootstrap
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
@@ -37,18 +44,23 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", help="broker host:port (default: the local broker, see above)")
     parser.add_argument("--topic", default="hello_world")
     parser.add_argument("--partitions", type=int, default=6, help="partitions of a new topic")
     parser.add_argument("--partitioner", default="default", choices=partitioning.names())
     parser.add_argument("--keys", type=int, default=12, help="distinct keys to send")
     parser.add_argument("--rounds", type=int, default=2, help="records per key")
     args = parser.parse_args()
+    try:
+        bootstrap, source = reachable_bootstrap(args.bootstrap)
+    except BrokerError as exc:
+        parser.exit(1, f"error: {exc}\n")
+    print(f"broker {bootstrap} ({source})")
 
-    count = ensure_topic(args.bootstrap, args.topic, args.partitions)
+    count = ensure_topic(bootstrap, args.topic, args.partitions)
     print(f"topic {args.topic}: {count} partitions; partitioner {args.partitioner}")
     producer = KafkaProducer(
-        bootstrap_servers=args.bootstrap,
+        bootstrap_servers=bootstrap,
         partitioner=partitioning.create(args.partitioner),
         acks="all",
     )
@@ -62,9 +74,13 @@ def main() -> None:
                 per_partition[metadata.partition] += 1
                 print(f"{key} -> partition {metadata.partition}")
     finally:
-        producer.close()
+        producer.close(timeout=2)
     print("records per partition: " + ", ".join(f"p{p}={per_partition[p]}" for p in range(count)))
 
 
 if __name__ == "__main__":
-    main()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends it like Ctrl-C
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

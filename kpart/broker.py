@@ -13,12 +13,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import random
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 import uuid
@@ -28,6 +30,9 @@ from pathlib import Path
 
 BROKER_PROJECT = Path(__file__).resolve().parent.parent / "broker"
 HEAP = "512m"
+DEFAULT_PORT = 9092
+DEFAULT_STATE_DIR = Path(os.environ.get("KPART_STATE_DIR", Path.cwd() / ".kpart" / "cluster"))
+"""Where ``kpart broker`` keeps a cluster unless told otherwise (``$KPART_STATE_DIR``)."""
 PDEATHSIG_SIGKILL = (1, signal.SIGKILL)  # prctl(PR_SET_PDEATHSIG, SIGKILL)
 
 
@@ -92,9 +97,91 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _port_bindable(port: int) -> bool:
-    """True if nothing on this host holds ``port``: no listener and no connection's local end."""
+def _api_versions_request(correlation_id: int) -> bytes:
+    """A Kafka ApiVersions v0 request (api key 18), size-prefixed, client id ``kpart``."""
+    client = b"kpart"
+    body = struct.pack(">hhih", 18, 0, correlation_id, len(client)) + client
+    return struct.pack(">i", len(body)) + body
+
+
+def kafka_answers(host: str, port: int, timeout: float = 3.0) -> bool:
+    """True if a Kafka broker at ``host:port`` answers an ApiVersions request within ``timeout`` s.
+
+    A port that accepts connections is not enough: a frozen JVM's kernel still accepts them.
+    """
+    correlation_id = random.randrange(1, 2**31)
+    deadline = time.monotonic() + timeout
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(_api_versions_request(correlation_id))
+            header = b""
+            while len(header) < 10:  # size, correlation id, error code
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = sock.recv(10 - len(header))
+                if not chunk:
+                    return False
+                header += chunk
+    except OSError:
+        return False
+    _, answered_id, error_code = struct.unpack(">iih", header)
+    return answered_id == correlation_id and error_code == 0
+
+
+def parse_bootstrap(bootstrap: str) -> list[tuple[str, int]]:
+    """``host:port[,host:port...]`` as pairs; ``ValueError`` naming the bad entry."""
+    out = []
+    for entry in bootstrap.split(","):
+        host, _, port = entry.strip().rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"bad bootstrap address {entry.strip()!r}: expected HOST:PORT")
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
+def bootstrap_answers(bootstrap: str, timeout: float = 3.0) -> bool:
+    """True if any broker of ``bootstrap`` answers an ApiVersions request within ``timeout`` s."""
+    return any(kafka_answers(host, port, timeout) for host, port in parse_bootstrap(bootstrap))
+
+
+def local_bootstrap(state_dir: Path | None = None) -> tuple[str, str]:
+    """Where the local broker is, and how that was found: ``(bootstrap, source)``.
+
+    In order: ``$KAFKA_BOOTSTRAP``; the cluster ``kpart broker start`` recorded in
+    ``state_dir`` (default :data:`DEFAULT_STATE_DIR`); else ``127.0.0.1:9092``.
+    """
+    if os.environ.get("KAFKA_BOOTSTRAP"):
+        return os.environ["KAFKA_BOOTSTRAP"], "$KAFKA_BOOTSTRAP"
+    directory = Path(state_dir or DEFAULT_STATE_DIR)
+    try:
+        return LocalCluster.load(directory).bootstrap, f"the cluster recorded in {directory}"
+    except BrokerError:
+        return f"127.0.0.1:{DEFAULT_PORT}", f"the default; no cluster recorded in {directory}"
+
+
+def reachable_bootstrap(given: str | None = None, timeout: float = 3.0) -> tuple[str, str]:
+    """The broker to use (``given``, else :func:`local_bootstrap`) and how it was found.
+
+    Raises :class:`BrokerError` (one line) if no broker there answers within ``timeout`` s.
+    """
+    bootstrap, source = (given, "--bootstrap") if given else local_bootstrap()
+    try:
+        answered = bootstrap_answers(bootstrap, timeout)
+    except ValueError as exc:
+        raise BrokerError(str(exc)) from None
+    if not answered:
+        raise BrokerError(f"no Kafka broker answered at {bootstrap} ({source}) within {timeout:g} s; "
+                          "start one with `kpart broker start`, or pass --bootstrap HOST:PORT")
+    return bootstrap, source
+
+
+def port_available(port: int) -> bool:
+    """True if a server can listen on ``port`` now: nothing listens there or holds it open.
+
+    The socket sets ``SO_REUSEADDR`` as the broker's JVM does, so connections of a broker that
+    was just killed or stopped, lingering in TIME_WAIT, do not count as in use.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -115,7 +202,7 @@ def free_port_block(size: int) -> int:
     rng = random.Random()
     for _ in range(200):
         first = rng.randrange(10_000, ephemeral_low - size)
-        if all(_port_bindable(first + i) for i in range(size)):
+        if all(port_available(first + i) for i in range(size)):
             return first
     raise BrokerError(f"no {size} consecutive free ports found between 10000 and {ephemeral_low}")
 
@@ -146,6 +233,33 @@ def _pid_alive(pid: int) -> bool:
         return False
 
 
+def _is_broker(pid: int) -> bool:
+    """True unless ``pid`` is known to run something other than a Kafka broker (a reused pid)."""
+    try:
+        return b"kafka.Kafka" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+
+
+def _read_record(directory: Path) -> dict[str, object] | None:
+    """``directory/cluster.json`` as written by ``start``; None if absent; raise if malformed."""
+    record = directory / "cluster.json"
+    if not record.is_file():
+        return None
+    try:
+        layout = json.loads(record.read_text())
+    except (OSError, ValueError) as exc:
+        raise BrokerError(f"{record} is not valid JSON ({exc}): delete it, or the directory") from None
+    ok = isinstance(layout, dict) and all(
+        isinstance(layout.get(k), list) and layout[k] and all(type(p) is int for p in layout[k])
+        for k in ("ports", "controller_ports")
+    )
+    if not ok:
+        raise BrokerError(f"{record} does not describe a cluster (needs lists 'ports' and "
+                          "'controller_ports'): delete it, or the directory")
+    return layout
+
+
 def rss_megabytes(pid: int) -> float:
     """Resident memory of a process in MiB (0 if it is gone)."""
     try:
@@ -174,13 +288,20 @@ class LocalCluster:
     ) -> None:
         if len(ports) not in (1, 3) or len(controller_ports) != len(ports):
             raise BrokerError("a local cluster has 1 or 3 nodes, each with a client and controller port")
+        for port in (*ports, *controller_ports):
+            if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+                last = 2 * len(ports) - 1
+                raise BrokerError(f"port {port!r} is outside 1-65535 (the cluster uses PORT to PORT+{last})")
         self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise BrokerError(f"{self.directory} is a file, not a directory: choose another --dir")
         self.tied_to_parent = tied_to_parent
         self.nodes = [
             Node(i + 1, port, cport, self.directory / f"node-{i + 1}")
             for i, (port, cport) in enumerate(zip(ports, controller_ports, strict=True))
         ]
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
+        self._lock: int | None = None
 
     @classmethod
     def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True) -> LocalCluster:
@@ -191,10 +312,9 @@ class LocalCluster:
     @classmethod
     def load(cls, directory: Path) -> LocalCluster:
         """The cluster described by ``directory/cluster.json`` (written by ``start``)."""
-        try:
-            layout = json.loads((Path(directory) / "cluster.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise BrokerError(f"no local cluster recorded in {directory}") from exc
+        layout = _read_record(Path(directory))
+        if layout is None:
+            raise BrokerError(f"no local cluster recorded in {directory} (start one: `kpart broker start`)")
         return cls(directory, layout["ports"], layout["controller_ports"])
 
     @property
@@ -203,10 +323,49 @@ class LocalCluster:
 
     # ---- start -------------------------------------------------------------------------
     def start(self, timeout: float = 90.0) -> None:
-        """Format storage and start every node; return once all accept connections."""
+        """Format storage and start every node; return once all accept connections.
+
+        Only one cluster runs per directory: ``directory/lock`` is locked (``fcntl.flock``) by
+        this call and inherited by the JVMs, so a second ``start`` on the same directory, even
+        a racing one, is refused while any node of the first runs. Anything started is stopped
+        again if start-up fails or is interrupted (Ctrl-C).
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        running = [n for n in self.nodes if self._alive(n)]
+        if running:
+            self._release_lock()
+            raise BrokerError(
+                f"node {running[0].node_id} of the cluster in {self.directory} is still running "
+                f"(pid {self.pid(running[0])}): run `kpart broker stop` first"
+            )
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop(timeout=5)
+            raise
+
+    def _take_lock(self) -> None:
+        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BrokerError(
+                f"a broker is already running (or starting) in {self.directory}: "
+                "see `kpart broker status`, or `kpart broker stop` it first"
+            ) from None
+        self._lock = fd
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _start(self, timeout: float) -> None:
         java = java_executable()
         lib = ensure_jars()
-        taken = [p for n in self.nodes for p in (n.port, n.controller_port) if not _port_bindable(p)]
+        taken = [p for n in self.nodes for p in (n.port, n.controller_port) if not port_available(p)]
         if taken:
             raise BrokerError(f"port(s) {', '.join(map(str, taken))} on 127.0.0.1 already in use")
         classpath = str(lib / "*")
@@ -234,17 +393,20 @@ class LocalCluster:
             )
             for node in self.nodes
         ]
-        for node, proc in zip(self.nodes, formatters, strict=True):
-            out, _ = proc.communicate(timeout=120)
-            if proc.returncode != 0:
-                raise BrokerError(f"formatting node {node.node_id} failed: {out.decode().strip()[-500:]}")
+        try:
+            for node, proc in zip(self.nodes, formatters, strict=True):
+                out, _ = proc.communicate(timeout=120)
+                if proc.returncode != 0:
+                    raise BrokerError(f"formatting node {node.node_id} failed: {out.decode().strip()[-500:]}")
+        finally:
+            for proc in formatters:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         for node in self.nodes:
             self._launch(java, classpath, node)
-        try:
-            self._wait_until_serving(timeout)
-        except BaseException:
-            self.stop()
-            raise
+        self._wait_until_serving(timeout)
+        self._release_lock()  # the JVMs hold it from here on
 
     def _layout(self) -> dict[str, list[int]]:
         return {
@@ -257,16 +419,16 @@ class LocalCluster:
 
         Raises if that cluster had another layout: its storage cannot serve this one.
         """
-        try:
-            recorded = json.loads((self.directory / "cluster.json").read_text())
-        except (OSError, ValueError):
+        recorded = _read_record(self.directory)
+        if recorded is None:
             return None
         if {k: recorded.get(k) for k in ("ports", "controller_ports")} != self._layout():
             raise BrokerError(
                 f"{self.directory} holds a cluster on ports {recorded.get('ports')}: "
                 "start it with the same ports and node count, or use another directory"
             )
-        return recorded.get("cluster_id")
+        cluster_id = recorded.get("cluster_id")
+        return cluster_id if isinstance(cluster_id, str) else None
 
     def _write_config(self, node: Node) -> None:
         node.directory.mkdir(parents=True, exist_ok=True)
@@ -323,6 +485,7 @@ class LocalCluster:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            pass_fds=() if self._lock is None else (self._lock,),
             preexec_fn=_die_with_parent if self.tied_to_parent else None,
         )
         log.close()
@@ -367,7 +530,7 @@ class LocalCluster:
         if proc is not None:
             return proc.poll() is None
         pid = self.pid(node)
-        return pid > 0 and _pid_alive(pid)
+        return pid > 0 and _pid_alive(pid) and _is_broker(pid)
 
     def log_tail(self, node: Node | None = None, lines: int = 40) -> str:
         """The last ``lines`` lines of a node's log (the first node by default)."""
@@ -378,13 +541,15 @@ class LocalCluster:
             return f"(no log at {node.log_file})"
 
     def status(self) -> list[dict[str, object]]:
+        """Per node: pid, ``running`` (its JVM lives), ``serving`` (it answers a Kafka
+        ApiVersions request within 3 s; a frozen JVM does not), memory and log."""
         return [
             {
                 "node": n.node_id,
                 "port": n.port,
                 "pid": self.pid(n),
                 "running": self._alive(n),
-                "serving": port_is_open(n.port),
+                "serving": kafka_answers("127.0.0.1", n.port),
                 "rss_mib": round(rss_megabytes(self.pid(n)), 1),
                 "log": str(n.log_file),
             }
@@ -394,7 +559,7 @@ class LocalCluster:
     # ---- stop --------------------------------------------------------------------------
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM every node (controlled shutdown), SIGKILL whatever still runs after ``timeout``."""
-        pids = [p for p in (self.pid(n) for n in self.nodes) if p > 0 and _pid_alive(p)]
+        pids = [self.pid(n) for n in self.nodes if self._alive(n)]
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -409,6 +574,7 @@ class LocalCluster:
         self._reap(block=True)
         for node in self.nodes:
             node.pid_file.unlink(missing_ok=True)
+        self._release_lock()
 
     def _reap(self, block: bool = False) -> None:
         for proc in self._processes.values():

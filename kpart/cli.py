@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kpart import __version__
-from kpart.broker import BrokerError, LocalCluster
+from kpart.broker import (
+    DEFAULT_PORT,
+    DEFAULT_STATE_DIR,
+    BrokerError,
+    LocalCluster,
+    free_port_block,
+    port_available,
+)
 from kpart.commands import compare, partitions, simulate
-
-DEFAULT_STATE_DIR = Path(os.environ.get("KPART_STATE_DIR", Path.cwd() / ".kpart" / "cluster"))
 
 
 def _version(_: argparse.Namespace) -> int:
@@ -21,13 +25,26 @@ def _version(_: argparse.Namespace) -> int:
 
 
 def _broker_start(args: argparse.Namespace) -> int:
-    ports = [args.port + 2 * i for i in range(args.nodes)]
+    first = args.port if args.port is not None else _default_port(args.dir, args.nodes)
+    ports = [first + 2 * i for i in range(args.nodes)]
     cluster = LocalCluster(args.dir, ports, [p + 1 for p in ports])
-    if args.dir.exists() and any(args.dir.glob("node-*/pid")):
-        raise BrokerError(f"a cluster is already recorded in {args.dir}: run `kpart broker stop` first")
     cluster.start(timeout=args.timeout)
     print(f"broker ready: bootstrap {cluster.bootstrap} ({args.nodes} node(s), logs in {args.dir})")
     return 0
+
+
+def _default_port(directory: Path, nodes: int) -> int:
+    """The recorded cluster's port, else 9092, else (said on screen) a free one."""
+    recorded = LocalCluster.load(directory) if (directory / "cluster.json").is_file() else None
+    if recorded is not None and len(recorded.nodes) == nodes:
+        return recorded.nodes[0].port
+    wanted = range(DEFAULT_PORT, DEFAULT_PORT + 2 * nodes)
+    if all(port_available(p) for p in wanted):
+        return DEFAULT_PORT
+    port = free_port_block(2 * nodes)
+    print(f"port {DEFAULT_PORT} is in use; starting on {port} instead "
+          "(examples and `kpart broker status` find it in the recorded cluster state)")
+    return port
 
 
 def _broker_stop(args: argparse.Namespace) -> int:
@@ -41,7 +58,9 @@ def _broker_status(args: argparse.Namespace) -> int:
     cluster = LocalCluster.load(args.dir)
     rows = cluster.status()
     for row in rows:
-        state = "serving" if row["serving"] else ("running" if row["running"] else "stopped")
+        state = ("serving" if row["serving"] else
+                 "running but not answering Kafka requests (starting up, or hung)" if row["running"]
+                 else "stopped")
         print(
             f"node {row['node']}: 127.0.0.1:{row['port']} pid {row['pid']} {state}, "
             f"RSS {row['rss_mib']} MiB, log {row['log']}"
@@ -53,14 +72,16 @@ def _add_broker(sub: argparse._SubParsersAction) -> None:
     broker = sub.add_parser("broker", help="a local Apache Kafka broker (KRaft) for tests and demos")
     actions = broker.add_subparsers(dest="action", required=True)
     start = actions.add_parser("start", help="format storage and start 1 or 3 nodes on 127.0.0.1")
-    start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
+    start.add_argument("--nodes", type=int, choices=(1, 3), default=1,
+                       help="1 node, or 3 sharing a controller quorum (default: %(default)s)")
     start.add_argument(
         "--port",
         type=int,
-        default=9092,
-        help="client port of node 1; node i uses PORT+2(i-1), its controller the next port",
+        help=f"client port of node 1; node i uses PORT+2(i-1), its controller the next port "
+        f"(default: the recorded cluster's port, else {DEFAULT_PORT}, else a free port)",
     )
-    start.add_argument("--timeout", type=float, default=90.0, help="seconds to wait until all nodes serve")
+    start.add_argument("--timeout", type=float, default=90.0,
+                       help="seconds to wait until all nodes serve (default: %(default)s)")
     start.set_defaults(run=_broker_start)
     actions.add_parser("stop", help="stop the recorded cluster").set_defaults(run=_broker_stop)
     actions.add_parser("status", help="show each node's state and memory").set_defaults(run=_broker_status)
@@ -69,7 +90,8 @@ def _add_broker(sub: argparse._SubParsersAction) -> None:
             "--dir",
             type=Path,
             default=DEFAULT_STATE_DIR,
-            help="where the cluster keeps its data, logs and pid files",
+            help="where the cluster keeps its data, logs and pid files "
+            "(default: $KPART_STATE_DIR, else .kpart/cluster under the current directory)",
         )
 
 
@@ -100,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokerError as exc:
         print(f"kpart: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("kpart: interrupted (anything it had started is stopped)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

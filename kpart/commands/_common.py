@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from kpart.simulation import (
     Scenario,
     ScenarioError,
@@ -63,17 +65,50 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 
 
 def strategy_list(text: str) -> list[str]:
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("name at least one strategy")
+    """``a,b,c`` as names; an empty list or an empty name between commas is refused."""
+    names = [s.strip() for s in text.split(",")]
+    if not any(names):
+        raise argparse.ArgumentTypeError("name at least one")
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"empty name in {text!r} (two commas in a row, or one at an end)")
     return names
+
+
+def option_pair(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE read as a YAML scalar (``3`` is an int, ``user.id`` a string)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        value = yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value if isinstance(value, str | int | float | bool) else raw
 
 
 def add_live_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live", action="store_true",
                         help="also run the scenario with real kafka-python consumers on --bootstrap "
                         "and print predicted vs observed assignments")
-    parser.add_argument("--bootstrap", metavar="HOST:PORT", help="the broker for --live")
+    parser.add_argument("--bootstrap", metavar="HOST:PORT",
+                        help="the broker for --live (`kpart broker status` shows the local one's)")
+
+
+def live_bootstrap(args: argparse.Namespace) -> str | None:
+    """The broker ``--live`` will use, checked before any simulation runs; None without ``--live``.
+
+    Raises ``ValueError`` (one line) within a few seconds if no broker answers there.
+    """
+    if not args.live:
+        return None
+    if not args.bootstrap:
+        raise ValueError("--live needs --bootstrap HOST:PORT (e.g. the address `kpart broker status` shows)")
+    from kpart.broker import BrokerError, reachable_bootstrap
+
+    try:
+        return reachable_bootstrap(args.bootstrap)[0]
+    except BrokerError as exc:
+        raise ValueError(f"--live: {exc}") from None
 
 
 def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None) -> int:

@@ -12,17 +12,20 @@ from kpart.commands._common import (
     add_live_args,
     add_scenario_args,
     guarded,
+    live_bootstrap,
     live_report,
     print_as_data,
     scenario_from,
     strategy_list,
 )
+from kpart.commands.verdict import LEGEND, next_steps, recommendation
 from kpart.simulation import DEFAULT_STRATEGIES, compare, comparison_table
 from kpart.simulation.keys import KeyDistribution
 
 
 def run(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
+    bootstrap = live_bootstrap(args)  # refuse a missing broker before simulating
     results = compare(scenario, args.strategies, progress=not args.no_progress)
     if not print_as_data(args, results):
         events = len(scenario.events)
@@ -31,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
               + (f" -- {scenario.description}" if scenario.description else ""))
         print("totals after the group formed; lower is better except rack locality\n")
         print(comparison_table(results))
+        scenario_arg = str(args.scenario) if args.scenario else None
+        print(f"\n{LEGEND}\n\n{recommendation(results)}\n\n{next_steps(results, scenario_arg)}")
     if args.plot:
         from kpart.simulation.plotting import plot_comparison
 
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         for path in plot_comparison(results, args.plot, keys):
             print(f"wrote {path}", file=sys.stderr)
     if args.live:
-        return live_report(scenario, args.strategies, args.bootstrap)
+        return live_report(scenario, args.strategies, bootstrap)
     return 0
 
 
@@ -53,7 +58,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     add_scenario_args(parser)
     parser.add_argument("--strategies", type=strategy_list, default=list(DEFAULT_STRATEGIES),
-                        help="comma-separated strategy names (default: %(default)s); "
+                        help=f"comma-separated strategy names (default: {','.join(DEFAULT_STRATEGIES)}); "
                         "NAME@eager forces the eager protocol")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="also write PNG charts into DIR")
     add_live_args(parser)

@@ -8,25 +8,31 @@ import sys
 from pathlib import Path
 
 import partitioning
-from kpart.commands._common import guarded, strategy_list
-from kpart.simulation.keys import ProducerModel
+from kpart.commands._common import guarded, option_pair, strategy_list
+from kpart.simulation.keys import ProducerModel, check_partitioner
 from kpart.simulation.model import KeySpec, ProducerSpec
 
 
 def _models(args: argparse.Namespace) -> list[ProducerModel]:
-    known = partitioning.names()
-    for name in args.partitioner:
-        if name not in known:
-            raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(known)}")
+    sample = b"key-0"
     if args.keys is not None:
         if not args.keys.is_file():
             raise ValueError(f"--keys: no such file: {args.keys}")
         spec = KeySpec("file", file=args.keys)
+        sample = next((line for line in args.keys.read_bytes().splitlines() if line), b"")
     elif args.zipf is not None:
         spec = KeySpec("zipf", args.key_count, args.zipf)
     else:
         spec = KeySpec("uniform", args.key_count)
-    return [ProducerModel(ProducerSpec("keys", name, spec, args.records),
+    options = tuple(args.partitioner_option)
+    for name in args.partitioner:
+        if name not in partitioning.names():
+            raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(partitioning.names())}")
+        try:
+            check_partitioner(name, options, sample)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; set options with --partitioner-option KEY=VALUE") from None
+    return [ProducerModel(ProducerSpec("keys", name, spec, args.records, partitioner_options=options),
                           args.seed) for name in args.partitioner]
 
 
@@ -47,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             "records_per_partition": [int(x) for x in d.per_partition],
             "skew_max_over_mean": round(d.skew, 4),
             "chi_square": round(d.chi_square, 2),
+            "chi_square_of_a_random_hash": [round(x, 2) for x in m.random_hash_chi_square(args.partitions)],
             "degrees_of_freedom": args.partitions - 1,
             "empty_partitions": d.empty_partitions,
             "batch_fill": round(m.batch_fill(args.partitions), 4),
@@ -92,9 +99,13 @@ def _print(report: list[dict], args: argparse.Namespace) -> None:
     for label, key, fmt in rows:
         cells = [fmt.format(r[key]).rjust(w) for r, w in zip(report, widths, strict=True)]
         print(f"{label:>13}  " + "  ".join(cells))
-    print(f"\nchi-square: against an even spread, {args.partitions - 1} degrees of freedom.\n"
-          "remapped: share of records whose partition changes on expansion.\n"
-          f"batch fill: how full a batch is when linger.ms expires ({args.rate:,.0f} records/s of "
+    mean, p95 = report[0]["chi_square_of_a_random_hash"]
+    print(f"\nchi-square: distance from an even spread of records (0 = perfectly even). An ideal random\n"
+          f"  hash of these keys scores about {mean:,.1f}, below {p95:,.1f} 95% of the time (a key's "
+          "records\n  stay together); well above that, the partitioner skews these keys.")
+    if args.expand_to is not None:
+        print("remapped: share of records whose partition changes on expansion.")
+    print(f"batch fill: how full a batch is when linger.ms expires ({args.rate:,.0f} records/s of "
           f"{args.record_bytes} bytes, linger {args.linger_ms:g} ms, batch.size {args.batch_size}).")
 
 
@@ -106,7 +117,13 @@ def add(sub: argparse._SubParsersAction) -> None:
         "partition, skew, chi-square and the share of records remapped when partitions are added.",
     )
     parser.add_argument("--partitioner", type=strategy_list, default=["murmur2"],
-                        help="comma-separated partitioner names (default: murmur2)")
+                        help="comma-separated partitioner names (default: murmur2); one of: "
+                        + ", ".join(partitioning.names()))
+    parser.add_argument("--partitioner-option", type=option_pair, action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="an option every listed partitioner is created with, repeatable "
+                        "(e.g. field: --partitioner-option field=user.id --partitioner-option source=key "
+                        "with --keys FILE of JSON keys)")
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--keys", type=Path, metavar="FILE", help="one record key per line")
     src.add_argument("--zipf", type=float, metavar="S",

@@ -8,6 +8,7 @@ from kpart.commands._common import (
     add_live_args,
     add_scenario_args,
     guarded,
+    live_bootstrap,
     live_report,
     print_as_data,
     scenario_from,
@@ -17,12 +18,13 @@ from kpart.simulation import compare, events_table
 
 def run(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
+    bootstrap = live_bootstrap(args)  # refuse a missing broker before simulating
     [result] = compare(scenario, [args.strategy], progress=not args.no_progress)
     if not print_as_data(args, [result]):
         print(f"scenario {scenario.name!r} under {result.strategy} ({result.protocol} protocol)\n")
         print(events_table(result))
     if args.live:
-        return live_report(scenario, [args.strategy], args.bootstrap)
+        return live_report(scenario, [args.strategy], bootstrap)
     return 0
 
 

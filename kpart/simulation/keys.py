@@ -7,6 +7,7 @@ Routing calls the same core partitioner object a live producer uses
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,17 +39,38 @@ def draw_keys(spec: KeySpec, records: int, seed: int) -> tuple[list[bytes], np.n
     return keys, rng.multinomial(records, weights / weights.sum())
 
 
-def make_partitioner(name: str, seed: int) -> object:
-    """A core partitioner; seeded when it takes a ``seed`` option."""
+Options = Mapping[str, object] | tuple[tuple[str, object], ...]
+
+
+def make_partitioner(name: str, seed: int, options: Options = ()) -> object:
+    """A core partitioner created with ``options``; seeded when it takes a ``seed`` option."""
+    opts = dict(options)
     try:
-        return partitioning.create_core(name, seed=seed)
+        return partitioning.create_core(name, seed=seed, **opts)
     except TypeError:
-        return partitioning.create_core(name)
+        return partitioning.create_core(name, **opts)
 
 
-def route(name: str, keys: list[bytes], topic: str, partitions: int, seed: int) -> np.ndarray:
+def check_partitioner(name: str, options: Options, sample_key: bytes) -> None:
+    """Raise ``ValueError`` (one line) unless ``name`` can be created with ``options`` and route
+    ``sample_key`` the way the simulator routes records: a key and no value."""
+    if name not in partitioning.names():
+        raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(partitioning.names())}")
+    try:
+        part = make_partitioner(name, 0, options)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{exc} (options given: {dict(options) or 'none'})") from None
+    try:
+        part.partition(sample_key, None, PartitionView("check", range(2)))  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"partitioner {name!r} cannot route the simulated records (keys such as "
+                         f"{sample_key!r}, no values): {exc}") from None
+
+
+def route(name: str, keys: list[bytes], topic: str, partitions: int, seed: int,
+          options: Options = ()) -> np.ndarray:
     """Partition of each key on a topic with ``partitions`` partitions."""
-    part = make_partitioner(name, seed)
+    part = make_partitioner(name, seed, options)
     view = PartitionView(topic, range(partitions))
     return np.fromiter((part.partition(k, None, view) for k in keys), dtype=np.int64, count=len(keys))
 
@@ -97,13 +119,29 @@ class ProducerModel:
         if partitions not in self._by_count:
             keys, _ = self._keys
             self._by_count[partitions] = route(self.spec.partitioner, keys, self.spec.topic, partitions,
-                                               self.seed)
+                                               self.seed, self.spec.partitioner_options)
         return self._by_count[partitions]
 
     def distribution(self, partitions: int) -> KeyDistribution:
         _, counts = self._keys
         per = np.bincount(self.partition_of_keys(partitions), weights=counts, minlength=partitions)
         return KeyDistribution(self.spec.partitioner, per.astype(np.int64))
+
+    def random_hash_chi_square(self, partitions: int) -> tuple[float, float]:
+        """What an ideal random hash of this key stream scores: (mean, 95th percentile).
+
+        Each distinct key lands on one partition, so a key carrying ``n`` records moves ``n``
+        at once: the score is about ``c`` times a chi-square with N - 1 degrees of freedom,
+        ``c = sum(n**2) / records`` (mean ``c (N - 1)``; percentile by Wilson-Hilferty).
+        """
+        _, counts = self._keys
+        total = counts.sum()
+        df = partitions - 1
+        if not total or not df:
+            return 0.0, 0.0
+        scale = float((counts.astype(float) ** 2).sum() / total)
+        h = 2.0 / (9.0 * df)
+        return scale * df, scale * df * (1.0 - h + 1.6449 * h ** 0.5) ** 3
 
     def remapped(self, before: int, after: int) -> float:
         """Share of records whose key lands on another partition after growing ``before`` -> ``after``."""

@@ -220,13 +220,14 @@ def _topics(value: Any, path: str) -> tuple[Topic, ...]:
 
 def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) -> ProducerSpec:
     d = _mapping(value, path)
-    _known(d, path, ("topic", "partitioner", "keys", "records", "rate_per_s", "record_bytes",
-                     "linger_ms", "batch_size"))
+    _known(d, path, ("topic", "partitioner", "partitioner_options", "keys", "records", "rate_per_s",
+                     "record_bytes", "linger_ms", "batch_size"))
     topic = _str(_required(d, "topic", path), f"{path}.topic")
     if topic not in topics:
         raise ScenarioError(f"{path}.topic", f"unknown topic {topic!r}")
     partitioner = _str(d.get("partitioner", "murmur2"), f"{path}.partitioner")
     import partitioning
+    from kpart.simulation.keys import check_partitioner
 
     if partitioner not in partitioning.names():
         raise ScenarioError(f"{path}.partitioner",
@@ -250,6 +251,13 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
         _number(kd.get("exponent", 1.1), f"{kp}.exponent", positive=True),
         file,
     )
+    options = tuple(_mapping(d.get("partitioner_options", {}), f"{path}.partitioner_options").items())
+    sample = next((line for line in file.read_bytes().splitlines() if line), b"") if file else b"key-0"
+    try:
+        check_partitioner(partitioner, options, sample)
+    except ValueError as exc:
+        where = f"{path}.partitioner_options" if options else f"{path}.partitioner"
+        raise ScenarioError(where, f"{exc}; set options in {path}.partitioner_options") from None
     return ProducerSpec(
         topic,
         partitioner,
@@ -259,6 +267,7 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
         _int(d.get("record_bytes", 200), f"{path}.record_bytes", 1),
         _number(d.get("linger_ms", 5.0), f"{path}.linger_ms"),
         _int(d.get("batch_size", 16384), f"{path}.batch_size", 1),
+        options,
     )
 
 
@@ -271,6 +280,7 @@ class _Context:
         self.initial_topics = initial_topics
         self.group: dict[str, MemberSpec] = {}
         self.used: set[str] = set()
+        self.gone: dict[str, str] = {}  # member -> "left at events[3]" (until it joins again)
 
     def rack(self, value: Any, path: str) -> str:
         rack = _str(value, path)
@@ -290,6 +300,8 @@ class _Context:
 
     def member(self, value: Any, path: str) -> str:
         name = _str(value, path)
+        if name in self.gone and name not in self.group:
+            raise ScenarioError(path, f"member {name!r} already {self.gone[name]}")
         if name not in self.group:
             raise ScenarioError(path, f"unknown member {name!r}")
         return name
@@ -360,6 +372,7 @@ def _events(
             _known(d, p, ("type", "at", "member"))
             name = ctx.member(_required(d, "member", p), f"{p}.member")
             del ctx.group[name]
+            ctx.gone[name] = f"{'left' if kind == 'leave' else 'crashed'} at {p}"
             ev = Leave(at, name) if kind == "leave" else Crash(at, name)
         elif kind == "rolling_restart":
             _known(d, p, ("type", "at", "members", "interval_s"))
@@ -419,6 +432,7 @@ def _events(
             live_brokers -= {b.id for b in brokers if b.rack == rack}
             for name in [n for n, m in ctx.group.items() if m.rack == rack]:
                 del ctx.group[name]
+                ctx.gone[name] = f"went down with rack {rack!r} at {p}"
             ev = RackOutage(at, rack)
         out.append(ev)
     return out

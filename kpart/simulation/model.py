@@ -57,7 +57,8 @@ class ProducerSpec:
     """A stream of ``records`` keyed records sent to ``topic`` through ``partitioner``.
 
     ``rate_per_s``, ``record_bytes``, ``linger_ms`` and ``batch_size`` only feed the batch-fill
-    estimate.
+    estimate. ``partitioner_options`` are the keyword options the partitioner is created with
+    (e.g. ``(("field", "user.id"), ("source", "key"))`` for ``field``).
     """
 
     topic: str
@@ -68,6 +69,7 @@ class ProducerSpec:
     record_bytes: int = 200
     linger_ms: float = 5.0
     batch_size: int = 16384
+    partitioner_options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

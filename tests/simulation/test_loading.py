@@ -33,7 +33,7 @@ def test_unknown_member_is_named_with_its_event_index() -> None:
 
 def test_member_that_crashed_cannot_act_again() -> None:
     events = [{"type": "crash", "member": "c0"}, {"type": "leave", "member": "c0"}]
-    assert error_of(base(events=events)) == "events[1].member: unknown member 'c0'"
+    assert error_of(base(events=events)) == "events[1].member: member 'c0' already crashed at events[0]"
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_rolling_restart_all_means_the_members_at_that_moment() -> None:
 def test_rack_outage_removes_that_racks_members_from_the_group() -> None:
     data = base(brokers={"count": 2, "racks": ["a", "b"]}, members=[{"count": 2, "racks": ["a", "b"]}],
                 events=[{"type": "rack_outage", "rack": "a"}, {"type": "leave", "member": "c0"}])
-    assert error_of(data) == "events[1].member: unknown member 'c0'"
+    assert error_of(data) == "events[1].member: member 'c0' already went down with rack 'a' at events[0]"
     data["events"] = data["events"][:1]
     assert isinstance(parse_scenario(data).events[0], RackOutage)
 
