@@ -38,7 +38,7 @@ from kafka.admin import NewTopic
 import partitioning
 from kpart.broker import BrokerError, LocalCluster, reachable_bootstrap
 from partitioning.hashing import murmur2, signed32, to_positive
-from strategies.kafka_python import KafkaPythonAssignor
+from strategies.kafka_python import KafkaPythonAssignor, attach
 
 PARTITIONS = 6
 KEYS = ["user-1", "user-2", "user-3", "user-4", "user-5", "user-6"]
@@ -147,11 +147,11 @@ class Member:
                 member._record("assigned", assigned)
 
         try:
-            consumer = KafkaConsumer(
+            consumer = attach(KafkaConsumer(
                 bootstrap_servers=bootstrap, group_id=group, client_id=f"tour-{self.name}",
                 partition_assignment_strategy=[KafkaPythonAssignor(GROUPS[self.protocol])],
                 session_timeout_ms=10_000, heartbeat_interval_ms=500, enable_auto_commit=False,
-            )
+            ))
         except BaseException as exc:  # reported by the main thread
             self.error = exc
             return

@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Consumer
 from kafka import KafkaConsumer
 
-from strategies.kafka_python import KafkaPythonAssignor
+from strategies.kafka_python import KafkaPythonAssignor, attach
 from tests.integration.test_aiokafka_groups import Worker
 
 pytestmark = pytest.mark.integration
@@ -42,9 +42,10 @@ def test_aiokafka_leader_sees_racks_of_librdkafka_and_kafka_python_members(
             c.close()
 
         def kafka_python() -> None:
-            c = KafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, group_id=group,
-                              partition_assignment_strategy=[KafkaPythonAssignor("range", rack="rack-c")],
-                              session_timeout_ms=10_000, heartbeat_interval_ms=500)
+            assignor = KafkaPythonAssignor("range", rack="rack-c")
+            c = attach(KafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, group_id=group,
+                                     partition_assignment_strategy=[assignor],
+                                     session_timeout_ms=10_000, heartbeat_interval_ms=500))
             while not stop.is_set():
                 c.poll(timeout_ms=200)
             c.close()
