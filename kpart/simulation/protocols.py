@@ -109,12 +109,12 @@ def group_strategy(members: Iterable[Strategy]) -> Strategy:
     """What assigns a group whose members run ``members`` (at least one).
 
     With any consumer-protocol member it is the broker's assignor: the one most
-    consumer-protocol members name in ``group.remote.assignor``, ``uniform`` when tied or when
-    none names one (the broker's default ``group.consumer.assignors=[uniform, range]``; on a tie
-    its ``HashMap`` of names yields ``uniform`` first). Classic members then name no assignor
-    that counts. Without one, it is the classic assignor the members share; members naming
-    different classic strategies cannot form one classic group (``ValueError``, as the broker
-    answers ``INCONSISTENT_GROUP_PROTOCOL``).
+    consumer-protocol members name in ``group.remote.assignor`` (classic members name none that
+    counts). On a tie the broker takes whichever its hash map of names yields first; the model
+    takes ``uniform``, the first of the broker's default ``group.consumer.assignors``.
+    Without one, it is the classic assignor the members share; members naming different
+    classic strategies cannot form one classic group (``ValueError``, as the broker answers
+    ``INCONSISTENT_GROUP_PROTOCOL``).
     """
     members = list(members)
     server = [s.name for s in members if s.protocol is Protocol.INCREMENTAL]

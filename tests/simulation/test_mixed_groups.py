@@ -173,3 +173,15 @@ def test_the_ready_migration_scenario_ends_in_one_consumer_group() -> None:
     assert [e.label.split()[0] for e in result.events] == ["start", "rolling", "join", "orders", "leave"]
     assert sum(len(tps) for tps in result.final_assignment.values()) == 22
     assert result.events[-1].spread <= 1
+
+
+@pytest.mark.parametrize(("named", "assigns"), [
+    (["kip848-range", "kip848-uniform"], "kip848-uniform"),  # a tie: the model's choice
+    (["kip848-range", "kip848-range", "kip848-uniform"], "kip848-range"),
+    (["kip848-range", "cooperative-sticky", "cooperative-sticky"], "kip848-range"),  # classic ones don't vote
+])
+def test_the_assignor_most_consumer_protocol_members_name_assigns_the_group(named: list[str],
+                                                                            assigns: str) -> None:
+    from kpart.simulation.protocols import group_strategy, resolve_strategy
+
+    assert group_strategy(resolve_strategy(n) for n in named).name == assigns
