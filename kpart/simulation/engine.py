@@ -215,7 +215,7 @@ class Simulation:
         """What assigns the group now (the run's strategy while the group is empty)."""
         if not self.group:
             return self.strategy
-        return group_strategy(p.strategy for p in self.group.values())
+        return group_strategy({p.name: p.strategy for p in self.group.values()})
 
     def _spawn(self, spec: MemberSpec) -> None:
         proc = Process(spec, self._resolve(spec.strategy), self._new_member_id(spec.name),

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, ConsumerGroupState
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
 REMOTE_ASSIGNORS = {"kip848-uniform": "uniform", "kip848-range": "range"}
@@ -89,11 +89,15 @@ class GroupView:
         return True
 
     def members(self) -> list[MemberView]:
-        """Every member, named by its ``client.id``; a member whose target the broker does not
-        report (a classic group) has its current assignment as target."""
+        """Every member, named by its ``client.id``, while the group is stable (else nothing: a
+        classic group in a rebalance still describes its old assignment); a member whose target
+        the broker does not report (a classic group) has its current assignment as target."""
         future = self.admin.describe_consumer_groups([self.group], request_timeout=30)[self.group]
+        description = future.result(timeout=30)
+        if description.state != ConsumerGroupState.STABLE:
+            return []
         out = []
-        for m in future.result(timeout=30).members:
+        for m in description.members:
             current = frozenset(_names(m.assignment))
             target = frozenset(_names(m.target_assignment)) if m.target_assignment is not None else current
             out.append(MemberView(m.client_id, m.member_id, current, target))

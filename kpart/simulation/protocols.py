@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import strategies
@@ -105,8 +105,8 @@ def check_broker_supports(strategy: Strategy, version: str) -> None:
                          f"4.0+ broker, the scenario's broker is {version}")
 
 
-def group_strategy(members: Iterable[Strategy]) -> Strategy:
-    """What assigns a group whose members run ``members`` (at least one).
+def group_strategy(members: Mapping[str, Strategy]) -> Strategy:
+    """What assigns a group whose members (by name, at least one) run these strategies.
 
     With any consumer-protocol member it is the broker's assignor: the one most
     consumer-protocol members name in ``group.remote.assignor`` (classic members name none that
@@ -116,14 +116,17 @@ def group_strategy(members: Iterable[Strategy]) -> Strategy:
     classic strategies cannot form one classic group (``ValueError``, as the broker answers
     ``INCONSISTENT_GROUP_PROTOCOL``).
     """
-    members = list(members)
-    server = [s.name for s in members if s.protocol is Protocol.INCREMENTAL]
+    server = [s.name for s in members.values() if s.protocol is Protocol.INCREMENTAL]
     if server:
         more_range = server.count("kip848-range") > server.count("kip848-uniform")
         wanted = "kip848-range" if more_range else "kip848-uniform"
-        return next(s for s in members if s.name == wanted) if wanted in server else resolve_strategy(wanted)
-    names = sorted({s.name for s in members})
-    if len(names) > 1:
-        raise ValueError(f"classic members name different strategies ({', '.join(names)}): "
-                         "they cannot share one classic group")
-    return members[0]
+        return next(s for s in members.values() if s.name == wanted) if wanted in server \
+            else resolve_strategy(wanted)
+    first = {}
+    for member, s in members.items():
+        first.setdefault(s.name, member)
+    if len(first) > 1:
+        named = " and ".join(f"{m} ({s})" for s, m in first.items())
+        raise ValueError(f"members {named} run different classic strategies: they cannot share one "
+                         "classic group")
+    return next(iter(members.values()))

@@ -47,7 +47,7 @@ def test_without_consumer_protocol_members_the_classic_assignor_runs() -> None:
 
 def test_classic_members_naming_different_assignors_are_refused() -> None:
     members = [{"name": "a"}, {"name": "b", "strategy": "sticky"}]
-    with pytest.raises(ValueError, match=r"different strategies \(range, sticky\)"):
+    with pytest.raises(ValueError, match=r"members a \(range\) and b \(sticky\) run different classic"):
         simulate(scenario(members, []), "range")
 
 
@@ -184,4 +184,4 @@ def test_the_assignor_most_consumer_protocol_members_name_assigns_the_group(name
                                                                             assigns: str) -> None:
     from kpart.simulation.protocols import group_strategy, resolve_strategy
 
-    assert group_strategy(resolve_strategy(n) for n in named).name == assigns
+    assert group_strategy({f"m{i}": resolve_strategy(n) for i, n in enumerate(named)}).name == assigns
