@@ -122,7 +122,7 @@ def group_strategy(members: Mapping[str, Strategy]) -> Strategy:
         wanted = "kip848-range" if more_range else "kip848-uniform"
         return next(s for s in members.values() if s.name == wanted) if wanted in server \
             else resolve_strategy(wanted)
-    first = {}
+    first: dict[str, str] = {}
     for member, s in members.items():
         first.setdefault(s.name, member)
     if len(first) > 1:
