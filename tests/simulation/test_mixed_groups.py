@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,19 @@ def test_the_assignor_most_consumer_protocol_members_name_assigns_the_group(name
     from kpart.simulation.protocols import group_strategy, resolve_strategy
 
     assert group_strategy({f"m{i}": resolve_strategy(n) for i, n in enumerate(named)}).name == assigns
+
+
+def test_given_member_ids_change_nothing_else() -> None:
+    sc = scenario([{"name": "a"}, {"name": "b"}], [{"type": "join", "at": 60, "name": "c"},
+                                                  {"type": "add_partitions", "at": 120, "topic": "t",
+                                                   "partitions": 9}])
+    plain = Simulation(sc, "kip848-uniform")
+    expected = plain.run()
+    # the same order of ids, other strings: heartbeat phases and timings must stay the same
+    ids = {(name, 0): proc.member_id + "-live" for name, proc in plain.group.items()}
+    given = Simulation(sc, "kip848-uniform", member_ids=ids).run()
+    def unmeasured(result):  # the assignors' measured run time aside
+        return [replace(e, compute_ms=0.0) for e in result.events]
+
+    assert unmeasured(given) == unmeasured(expected)
+    assert given.final_assignment == expected.final_assignment
