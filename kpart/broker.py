@@ -453,6 +453,7 @@ class LocalCluster:
             "share.coordinator.state.topic.replication.factor": replication,
             "share.coordinator.state.topic.min.isr": 1,
             "group.initial.rebalance.delay.ms": 0,
+            "group.consumer.min.heartbeat.interval.ms": 500,  # a group may opt into faster heartbeats
             "log.flush.interval.messages": 1_000_000,
         }
         text = "".join(f"{key}={value}\n" for key, value in settings.items())

@@ -88,7 +88,8 @@ def option_pair(text: str) -> tuple[str, object]:
 
 def add_live_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live", action="store_true",
-                        help="also run the scenario with real kafka-python consumers on --bootstrap "
+                        help="also run the scenario with real consumers (kafka-python; confluent-kafka "
+                        "with group.protocol=consumer for kip848-*) on --bootstrap "
                         "and print predicted vs observed assignments")
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
                         help="the broker for --live (`kpart broker status` shows the local one's)")
@@ -123,8 +124,8 @@ def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None
         print(f"{'step':<28}{'predicted rounds':>17}{'observed rounds':>16}  verdict")
 
         def show(step: LiveStep) -> None:
-            print(f"{step.label:<28}{step.predicted_rounds:>17}{step.observed_rounds:>16}  {step.verdict}",
-                  flush=True)
+            observed = "-" if step.observed_rounds is None else step.observed_rounds
+            print(f"{step.label:<28}{step.predicted_rounds:>17}{observed:>16}  {step.verdict}", flush=True)
             if step.verdict != "match":
                 for name in sorted(set(step.predicted) | set(step.observed)):
                     print(f"    {name}: predicted {step.predicted.get(name)} "

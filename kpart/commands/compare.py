@@ -25,6 +25,10 @@ from kpart.simulation.keys import KeyDistribution
 
 def run(args: argparse.Namespace) -> int:
     scenario = scenario_from(args)
+    if args.live:
+        from kpart.simulation.live import check_live
+
+        check_live(scenario, args.strategies)  # refuse what cannot run live before anything runs
     bootstrap = live_bootstrap(args)  # refuse a missing broker before simulating
     results = compare(scenario, args.strategies, progress=not args.no_progress)
     if not print_as_data(args, results):

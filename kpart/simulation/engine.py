@@ -5,6 +5,14 @@ Each event runs to completion (the group settles) before the next starts; an eve
 and heartbeat phases come from a generator seeded with the scenario seed, and every assignment
 is computed by the strategy's :class:`strategies.Assignor`, so a run is deterministic and
 matches what the same assignor does in a live group.
+
+Members may run different strategies (:attr:`MemberSpec.strategy`): who assigns the group at
+each rebalance is :func:`kpart.simulation.protocols.group_strategy`. In a consumer-protocol
+(KIP-848) group the broker hands partitions over member by member, revoke before assign: a
+partition goes to its new owner only after the previous owner has released it. A
+consumer-protocol member acts on its next heartbeat; a classic member in such a group acts
+after one JoinGroup/SyncGroup round (``rebalance_round_s``), and an eager one revokes everything
+when it rejoins.
 """
 
 from __future__ import annotations
@@ -12,8 +20,8 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from kpart.simulation.cluster import ClusterState
 from kpart.simulation.events import (
@@ -33,9 +41,15 @@ from kpart.simulation.keys import ProducerModel
 from kpart.simulation.metrics import EventMetrics, SimulationResult, Totals, spread_and_stddev
 from kpart.simulation.model import MemberSpec
 from kpart.simulation.ownership import Ledger
-from kpart.simulation.protocols import Protocol, Strategy, resolve_strategy
+from kpart.simulation.protocols import (
+    Protocol,
+    Strategy,
+    check_broker_supports,
+    group_strategy,
+    resolve_strategy,
+)
 from kpart.simulation.scenario import Scenario
-from strategies import GroupAssignment, MemberSubscription, TopicPartition
+from strategies import Assignor, GroupAssignment, MemberSubscription, TopicPartition
 
 
 @dataclass
@@ -43,6 +57,7 @@ class Process:
     """One running consumer process in the group."""
 
     spec: MemberSpec
+    strategy: Strategy
     member_id: str
     phase: float
     owned: tuple[TopicPartition, ...] = ()
@@ -63,11 +78,22 @@ class _Counters:
 
 
 class Simulation:
-    """One run of ``scenario`` under ``strategy``; call :meth:`run` once."""
+    """One run of ``scenario`` under ``strategy``; call :meth:`run` once.
 
-    def __init__(self, scenario: Scenario, strategy: Strategy | str) -> None:
+    ``strategy`` is what every member without its own :attr:`MemberSpec.strategy` runs. With
+    ``member_ids``, the ``n``-th process started under a name (``(name, n)``, from 0; a static
+    member's return counts) gets that member id instead of a generated one, so a prediction can
+    use the ids a live broker handed out; everything else stays as without it.
+    """
+
+    def __init__(self, scenario: Scenario, strategy: Strategy | str,
+                 member_ids: Mapping[tuple[str, int], str] | None = None) -> None:
         self.scenario = scenario
         self.strategy = resolve_strategy(strategy) if isinstance(strategy, str) else strategy
+        check_broker_supports(self.strategy, scenario.broker_version)
+        self._known = {self.strategy.name: self.strategy}
+        self._member_ids = member_ids or {}
+        self._starts: dict[str, int] = {}
         self.timing = scenario.timing
         self.cluster = ClusterState(scenario.brokers, scenario.topics)
         self.group: dict[str, Process] = {}
@@ -123,13 +149,14 @@ class Simulation:
         elif isinstance(ev, RollingRestart):
             end = t
             for i, name in enumerate(ev.members):
-                end = self._restart(name, max(t + i * ev.interval_s, end), self.timing.restart_downtime_s)
+                end = self._restart(name, max(t + i * ev.interval_s, end), self.timing.restart_downtime_s,
+                                    ev.strategy)
         elif isinstance(ev, StaticBounce):
             end = self._restart(ev.member, t, ev.downtime_s)
         elif isinstance(ev, Subscribe):
             proc = self.group[ev.member]
-            proc.spec = MemberSpec(proc.name, ev.topics, proc.spec.rack, proc.spec.static)
-            if self.strategy.protocol is Protocol.COOPERATIVE:
+            proc.spec = replace(proc.spec, topics=ev.topics)
+            if self._group().protocol is Protocol.COOPERATIVE:
                 dropped = [tp for tp in proc.owned if tp.topic not in ev.topics]
                 self._revoke(proc, dropped, t)
             self._track(t)
@@ -164,16 +191,34 @@ class Simulation:
     def _metadata_delay(self) -> float:
         """Classic groups notice new partitions at the leader's next metadata refresh; KIP-848
         brokers know at once."""
-        if self.strategy.protocol is Protocol.INCREMENTAL:
+        if self._group().protocol is Protocol.INCREMENTAL:
             return 0.0
         return self.timing.metadata_refresh_s / 2
 
-    def _new_member_id(self) -> str:
-        """The id the coordinator hands a (re)joining member, drawn from the seeded generator."""
-        return f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+    def _new_member_id(self, name: str) -> str:
+        """The id the coordinator hands a (re)joining member, drawn from the seeded generator
+        (drawn even when ``member_ids`` overrides it, so the rest of the run stays the same)."""
+        drawn = f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+        n = self._starts.get(name, 0)
+        self._starts[name] = n + 1
+        return self._member_ids.get((name, n), drawn)
+
+    def _resolve(self, name: str | None) -> Strategy:
+        if name is None:
+            return self.strategy
+        if name not in self._known:
+            self._known[name] = resolve_strategy(name)
+            check_broker_supports(self._known[name], self.scenario.broker_version)
+        return self._known[name]
+
+    def _group(self) -> Strategy:
+        """What assigns the group now (the run's strategy while the group is empty)."""
+        if not self.group:
+            return self.strategy
+        return group_strategy({p.name: p.strategy for p in self.group.values()})
 
     def _spawn(self, spec: MemberSpec) -> None:
-        proc = Process(spec, self._new_member_id(),
+        proc = Process(spec, self._resolve(spec.strategy), self._new_member_id(spec.name),
                        self.rng.uniform(0.0, self.timing.heartbeat_interval_s))
         self.group[spec.name] = proc
 
@@ -193,13 +238,21 @@ class Simulation:
         self._track(detected)
         return self._rebalance(detected)
 
-    def _restart(self, name: str, t: float, downtime: float) -> float:
+    def _restart(self, name: str, t: float, downtime: float, strategy: str | None = None) -> float:
+        """``name`` goes away for ``downtime`` and comes back (running ``strategy`` if given).
+
+        A static member back within the session timeout keeps its assignment without a
+        rebalance, unless it comes back under another strategy: then it rejoins as a new member.
+        """
         proc = self.group[name]
         back = t + downtime
-        if proc.spec.static and downtime < self.timing.session_timeout_s:
+        if strategy is not None:
+            proc.spec = replace(proc.spec, strategy=strategy)
+        same = self._resolve(proc.spec.strategy) is proc.strategy
+        if proc.spec.static and downtime < self.timing.session_timeout_s and same:
             # Static membership: the coordinator keeps the assignment; no rebalance.
             self.ledger.release(proc.owned, t)
-            proc.member_id = self._new_member_id()
+            proc.member_id = self._new_member_id(name)
             self.ledger.acquire(proc.owned, name, back)
             self._sample(back)
             return back
@@ -230,9 +283,8 @@ class Simulation:
             proc.owned = tuple(tp for tp in proc.owned if tp not in gone)
             self._c.revoked += len(tps)
 
-    def _subscriptions(self, owned: Callable[[Process], tuple[TopicPartition, ...]],
+    def _subscriptions(self, assignor: Assignor, owned: Callable[[Process], tuple[TopicPartition, ...]],
                        user_data: bool) -> dict[str, MemberSubscription]:
-        assignor = self.strategy.assignor
         subs = {}
         for p in self.group.values():
             gen = -1 if p.fresh else self.generation
@@ -244,9 +296,11 @@ class Simulation:
                 p.name if p.spec.static else None, data)
         return subs
 
-    def _assign(self, subs: dict[str, MemberSubscription]) -> GroupAssignment:
+    def _assign(self, assignor: Assignor, owned: Callable[[Process], tuple[TopicPartition, ...]],
+                user_data: bool) -> GroupAssignment:
+        subs = self._subscriptions(assignor, owned, user_data)
         started = time.perf_counter()
-        out = self.strategy.assignor.assign(subs, self.cluster.metadata())
+        out = assignor.assign(subs, self.cluster.metadata())
         self._c.compute_s += time.perf_counter() - started
         return out
 
@@ -255,13 +309,13 @@ class Simulation:
         if not self.group:
             return t
         self._c.rebalances += 1
-        protocol = self.strategy.protocol
-        if protocol is Protocol.EAGER:
-            end = self._eager(t)
-        elif protocol is Protocol.COOPERATIVE:
-            end = self._cooperative(t)
+        group = self._group()
+        if group.protocol is Protocol.EAGER:
+            end = self._eager(t, group.assignor)
+        elif group.protocol is Protocol.COOPERATIVE:
+            end = self._cooperative(t, group)
         else:
-            end = self._incremental(t)
+            end = self._incremental(t, group.assignor)
         self._sample(end)
         return end
 
@@ -271,10 +325,10 @@ class Simulation:
         spread, _ = spread_and_stddev([len(p.owned) for p in procs])
         self.timeline.append((t, spread, self._load_ratio(procs)))
 
-    def _eager(self, t: float) -> float:
+    def _eager(self, t: float, assignor: Assignor) -> float:
         for p in self.group.values():
             self._revoke(p, list(p.owned), t)
-        assignment = self._assign(self._subscriptions(lambda p: (), user_data=True))
+        assignment = self._assign(assignor, lambda p: (), user_data=True)
         end = t + self.timing.rebalance_round_s
         self.generation += 1
         self._c.rounds += 1
@@ -284,10 +338,10 @@ class Simulation:
             self.ledger.acquire(p.owned, p.name, end)
         return end
 
-    def _cooperative(self, t: float) -> float:
+    def _cooperative(self, t: float, group: Strategy) -> float:
         end = t
         for _ in range(10):
-            assignment = self._assign(self._subscriptions(lambda p: p.owned, user_data=True))
+            assignment = self._assign(group.assignor, lambda p: p.owned, user_data=True)
             end += self.timing.rebalance_round_s
             self.generation += 1
             self._c.rounds += 1
@@ -306,31 +360,44 @@ class Simulation:
                 p.fresh = False
             if not lost_any:
                 return end
-        raise RuntimeError(f"{self.strategy.name} did not settle within 10 cooperative rounds")
+        raise RuntimeError(f"{group.name} did not settle within 10 cooperative rounds")
 
-    def _next_heartbeat(self, p: Process, t: float) -> float:
-        return t + (p.phase - t) % self.timing.heartbeat_interval_s
+    def _reacts(self, p: Process, t: float) -> float:
+        """When ``p`` acts on a change of its target made at ``t``: a consumer-protocol member
+        on its next heartbeat, a classic member after one join/sync round."""
+        if p.strategy.protocol is Protocol.INCREMENTAL:
+            return t + (p.phase - t) % self.timing.heartbeat_interval_s
+        return t + self.timing.rebalance_round_s
 
-    def _incremental(self, t: float) -> float:
-        assignment = self._assign(self._subscriptions(lambda p: p.assigned, user_data=False))
+    def _incremental(self, t: float, assignor: Assignor) -> float:
+        """One new target assignment, reconciled member by member, revoke before assign."""
+        assignment = self._assign(assignor, lambda p: p.assigned, user_data=False)
         self.generation += 1
         self._c.rounds += 1
         released: dict[TopicPartition, float] = {}
+        acked: dict[str, float] = {}
         end = t
         for p in self.group.values():
-            keep = set(assignment.owned.get(p.member_id, ()))
+            new = assignment.owned.get(p.member_id, ())
+            if new == p.assigned and not p.fresh:
+                continue  # the target did not change: the broker tells this member nothing
+            eager = p.strategy.protocol is Protocol.EAGER
+            keep = set() if eager else set(new)
             lost = [tp for tp in p.owned if tp not in keep]
             if lost:
-                at = self._next_heartbeat(p, t)
+                # an eager member drops everything as it rejoins; others revoke what they lose
+                at = t if eager else self._reacts(p, t)
                 self._revoke(p, lost, at)
                 released.update(dict.fromkeys(lost, at))
+                acked[p.name] = at
                 end = max(end, at)
         for p in self.group.values():
             new = assignment.owned.get(p.member_id, ())
             have = set(p.owned)
             for tp in new:
                 if tp not in have:
-                    at = self._next_heartbeat(p, released.get(tp, t))
+                    # only after its own revocation is acked, and the previous owner's
+                    at = self._reacts(p, max(released.get(tp, t), acked.get(p.name, t)))
                     self.ledger.acquire((tp,), p.name, at)
                     end = max(end, at)
             p.assigned = p.owned = new

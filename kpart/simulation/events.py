@@ -51,15 +51,21 @@ class Crash:
 
 @dataclass(frozen=True)
 class RollingRestart:
-    """Members restart one after another, ``interval_s`` apart (each away for the downtime)."""
+    """Members restart one after another, ``interval_s`` apart (each away for the downtime).
+
+    With ``strategy``, each comes back running it: a rolling migration, e.g. from
+    ``cooperative-sticky`` to the consumer protocol (``kip848-uniform``).
+    """
 
     at: float
     members: tuple[str, ...]
     interval_s: float
+    strategy: str | None = None
 
     @property
     def label(self) -> str:
-        return f"rolling restart of {len(self.members)}"
+        into = f" to {self.strategy}" if self.strategy else ""
+        return f"rolling restart of {len(self.members)}{into}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
-"""Run a scenario against a real broker with real kafka-python consumers, next to its prediction.
+"""Run a scenario against a real broker with real consumers, next to its prediction.
 
-Each member is a separate process (:mod:`kpart.simulation.live_worker`) using the
-``strategies`` kafka-python adapter. After every event the live group is left to settle, and
-its assignment is compared with the simulator's prediction for the same point of the timeline.
+Each member is a separate process (:mod:`kpart.simulation.live_worker`): a classic member is a
+kafka-python consumer using the ``strategies`` kafka-python adapter, a ``kip848-*`` member a
+confluent-kafka consumer with ``group.protocol=consumer``. After every event the live group is
+left to settle, and its assignment is compared with the simulator's prediction for the same
+point of the timeline.
+
+When any member speaks the consumer protocol, what is compared is the broker's *target*
+assignment (read with the admin client), once every member has reconciled to it and it has not
+changed for 2 s; the prediction then uses the member ids the broker reports, since the broker's
+assignors order members by id. Such a group gets 1 s heartbeats when the broker allows it.
 
 Topics are created with a unique suffix so runs never collide. Live processes cannot all join
 in the same instant, so the live run (and its prediction) starts the initial members one at a
@@ -29,21 +36,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpart.simulation.engine import simulate
+from kpart.simulation.engine import Simulation, simulate
 from kpart.simulation.events import (
     AddPartitions,
-    BrokerOutage,
     Crash,
     CreateTopic,
     Event,
     Join,
     Leave,
-    RackOutage,
     RollingRestart,
     StaticBounce,
     Subscribe,
 )
 from kpart.simulation.model import MemberSpec, Topic
+from kpart.simulation.protocols import Protocol, resolve_strategy
 from kpart.simulation.scenario import Scenario
 
 Assignment = dict[str, list[str]]
@@ -51,6 +57,55 @@ Assignment = dict[str, list[str]]
 
 class LiveError(RuntimeError):
     """The live run could not be carried out (unsupported event, group did not settle, ...)."""
+
+
+class LiveUnsupported(LiveError, ValueError):
+    """A strategy or event of the scenario cannot run live; raised before anything starts."""
+
+
+LIVE_EVENTS = (Join, Leave, Crash, RollingRestart, StaticBounce, AddPartitions, CreateTopic)
+
+
+def check_live(scenario: Scenario, strategies: list[str]) -> None:
+    """Raise :class:`LiveUnsupported` naming the first of ``strategies`` (or of the scenario's
+    own member strategies, or events) that a live run cannot carry out; connects to nothing.
+
+    Classic strategies run on kafka-python with the ``strategies`` adapter, which lets the
+    consumer pick the protocol (so ``NAME@eager`` is refused); ``kip848-*`` on confluent-kafka.
+    """
+    for e in scenario.events:
+        if not isinstance(e, LIVE_EVENTS):
+            raise LiveUnsupported(f"event {e.label!r} cannot be run live (supported: join, leave, crash, "
+                                  "rolling_restart, static_bounce, add_partitions, create_topic)")
+    names = list(strategies) + sorted({m.strategy for m in _all_members(scenario) if m.strategy}
+                                      | {e.strategy for e in scenario.events
+                                         if isinstance(e, RollingRestart) and e.strategy})
+    for name in names:
+        try:
+            strategy = resolve_strategy(name)
+        except ValueError as exc:
+            raise LiveUnsupported(str(exc)) from None
+        if "@" in name:
+            raise LiveUnsupported(f"strategy {name!r} cannot run live: a live consumer picks its "
+                                  f"protocol from the assignor; use {name.partition('@')[0]!r}")
+        if strategy.protocol is Protocol.INCREMENTAL:
+            try:
+                import confluent_kafka  # noqa: F401
+            except ImportError:
+                raise LiveUnsupported(f"strategy {name!r} runs live on confluent-kafka, which is not "
+                                      "installed (pip install confluent-kafka)") from None
+
+
+def _all_members(scenario: Scenario) -> list[MemberSpec]:
+    joined = [m for e in scenario.events if isinstance(e, Join) for m in e.members]
+    return [*scenario.members, *joined]
+
+
+def _consumer_protocol(scenario: Scenario, strategy: str) -> bool:
+    """Whether any member of ``scenario`` (run under ``strategy``) speaks the consumer protocol."""
+    names = {m.strategy or strategy for m in _all_members(scenario)}
+    names |= {e.strategy for e in scenario.events if isinstance(e, RollingRestart) and e.strategy}
+    return any(resolve_strategy(n).protocol is Protocol.INCREMENTAL for n in names)
 
 
 @dataclass(frozen=True)
@@ -61,7 +116,9 @@ class LiveStep:
     predicted: Assignment
     observed: Assignment
     predicted_rounds: int
-    observed_rounds: int
+    observed_rounds: int | None
+    """Generations the live group went through; ``None`` where the broker does not report them
+    (consumer-protocol groups)."""
 
     @property
     def verdict(self) -> str:
@@ -126,14 +183,18 @@ class _Group:
         self.specs: dict[str, MemberSpec] = {}
         self.state: dict[str, dict[str, Any]] = {}
         self.runs = 0
+        self.starts: dict[str, int] = {}
+        self.member_ids: dict[tuple[str, int], str] = {}
 
     def start(self, spec: MemberSpec) -> None:
         self.runs += 1
+        self.starts[spec.name] = self.starts.get(spec.name, 0) + 1
         stop = self.tmp / f"stop-{self.runs}"
         self.specs[spec.name] = spec
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kpart.simulation.live_worker", self.bootstrap, self.group, self.strategy,
-             spec.name, "1" if spec.static else "0", str(stop), str(self.session_ms), *sorted(spec.topics)],
+            [sys.executable, "-m", "kpart.simulation.live_worker", self.bootstrap, self.group,
+             spec.strategy or self.strategy, spec.name, "1" if spec.static else "0", str(stop),
+             str(self.session_ms), *sorted(spec.topics)],
             stdout=subprocess.PIPE, text=True, bufsize=1,
             stderr=None if os.environ.get("KPART_LIVE_DEBUG") else subprocess.DEVNULL)
         assert proc.stdout is not None
@@ -151,6 +212,51 @@ class _Group:
         self.state.pop(name, None)
         return self.specs.pop(name)
 
+    def runs_consumer_protocol(self, name: str) -> bool:
+        return resolve_strategy(self.specs[name].strategy or self.strategy).protocol is Protocol.INCREMENTAL
+
+    def _drain(self) -> None:
+        """Read what every worker reported; raise if one has exited."""
+        for name, proc in self.procs.items():
+            assert proc.stdout is not None
+            while line := proc.stdout.readline():
+                self.state[name] = json.loads(line)
+            if proc.poll() is not None:
+                raise LiveError(f"consumer process {name} exited with status {proc.returncode}")
+
+    def settle_target(self, view: Any, partitions: set[str], timeout: float) -> Assignment:
+        """Wait until the broker describes exactly the running members, each reconciled to its
+        target, the targets cover ``partitions`` exactly once, and nothing changes for 2 s;
+        returns the targets by member name and records each process's member id."""
+        deadline = time.monotonic() + timeout
+        stable_since: float | None = None
+        last = None
+        members: list[Any] = []
+        while time.monotonic() < deadline:
+            self._drain()
+            try:
+                members = view.members()
+            except Exception:  # noqa: BLE001 - the coordinator may not know the group yet
+                members = []
+            snap = {m.name: (m.member_id, m.target) for m in members}
+            owned = [tp for m in members for tp in m.target]
+            ok = (set(snap) == set(self.procs) and len(snap) == len(members)
+                  and all(m.assignment == m.target for m in members)
+                  and len(owned) == len(set(owned)) and set(owned) == partitions)
+            if not ok:
+                stable_since = None
+            elif snap != last or stable_since is None:
+                stable_since = time.monotonic()
+            elif time.monotonic() - stable_since >= 2.0:
+                for name, (member_id, _) in snap.items():
+                    self.member_ids[(name, self.starts[name] - 1)] = member_id
+                return {n: sorted(tps, key=_partition_order) for n, (_, tps) in sorted(snap.items())}
+            last = snap
+            time.sleep(0.25)
+        described = {m.name: (sorted(m.assignment), sorted(m.target)) for m in members}
+        raise LiveError(f"the live group did not settle within {timeout:.0f} s; the broker describes "
+                        f"(assignment, target): {described}")
+
     def settle(self, partitions: set[str], after: int, timeout: float) -> tuple[int, Assignment]:
         """Wait until all members report one generation > ``after``, their assignments cover
         ``partitions`` exactly once, and nothing changes for 2 s."""
@@ -158,12 +264,7 @@ class _Group:
         stable_since: float | None = None
         last = None
         while time.monotonic() < deadline:
-            for name, proc in self.procs.items():
-                assert proc.stdout is not None
-                while line := proc.stdout.readline():
-                    self.state[name] = json.loads(line)
-                if proc.poll() is not None:
-                    raise LiveError(f"consumer process {name} exited with status {proc.returncode}")
+            self._drain()
             snap = {n: (s["generation"], tuple(s["assignment"])) for n, s in self.state.items()}
             gens = {g for g, _ in snap.values()}
             owned = [tp for _, tps in snap.values() for tp in tps]
@@ -212,11 +313,10 @@ def run_live(
     on_step: Callable[[LiveStep], None] | None = None,
 ) -> list[LiveStep]:
     """Drive ``scenario`` on the broker at ``bootstrap`` with ``strategy``; one step per event
-    (plus the group forming). Raises :class:`LiveError` for events that cannot run live."""
-    for e in scenario.events:
-        if isinstance(e, BrokerOutage | RackOutage | Subscribe):
-            raise LiveError(f"event {e.label!r} cannot be run live (supported: join, leave, crash, "
-                            "rolling_restart, static_bounce, add_partitions, create_topic)")
+    (plus the group forming). Raises :class:`LiveUnsupported` (see :func:`check_live`) before
+    connecting, :class:`LiveError` if the live group does not settle."""
+    check_live(scenario, [strategy])
+    consumer_protocol = _consumer_protocol(scenario, strategy)
     scenario = one_by_one(rename_topics(scenario, uuid.uuid4().hex[:8]))
     timing = scenario.timing
     session_ms = max(6000, int(timing.session_timeout_s * 1000))
@@ -225,18 +325,29 @@ def run_live(
     admin = _admin(bootstrap)
     with tempfile.TemporaryDirectory(prefix="kpart-live-") as tmp:
         group = _Group(bootstrap, strategy, session_ms, Path(tmp))
+        view = None
+        if consumer_protocol:
+            from kpart.simulation.live_confluent import GroupView
+
+            view = GroupView(bootstrap, group.group)
+            view.speed_up_heartbeats(1000)
         try:
             for t in scenario.topics:
                 _create_topic(admin, t)
             generation = 0
             for k in range(len(scenario.events) + 1):
-                predicted = simulate(dataclasses.replace(scenario, events=scenario.events[:k]), strategy)
+                upto = dataclasses.replace(scenario, events=scenario.events[:k])
+                predicted = simulate(upto, strategy)
                 partitions = {tp for tps in predicted.final_assignment.values() for tp in tps}
                 before = generation
 
                 def settle(rebalanced: bool, partitions: set[str] = partitions) -> None:
                     nonlocal generation
-                    generation, _ = group.settle(partitions, generation - (0 if rebalanced else 1), timeout)
+                    if view is not None:
+                        group.settle_target(view, partitions, timeout)
+                    else:
+                        generation, _ = group.settle(partitions, generation - (0 if rebalanced else 1),
+                                                     timeout)
 
                 if k == 0:
                     label = predicted.events[0].label
@@ -246,11 +357,17 @@ def run_live(
                     event = scenario.events[k - 1]
                     label = event.label
                     _apply_live(event, group, admin, timing.restart_downtime_s, settle)
-                rebalanced = predicted.events[-1].rebalances > 0
-                generation, observed = group.settle(partitions, generation - (0 if rebalanced else 1),
-                                                    timeout)
+                rounds: int | None = None
+                if view is not None:
+                    observed = group.settle_target(view, partitions, timeout)
+                    predicted = Simulation(upto, strategy, member_ids=group.member_ids).run()
+                else:
+                    rebalanced = predicted.events[-1].rebalances > 0
+                    generation, observed = group.settle(partitions, generation - (0 if rebalanced else 1),
+                                                        timeout)
+                    rounds = generation - before
                 step = LiveStep(label, predicted.final_assignment, observed, predicted.events[-1].rounds,
-                                generation - before)
+                                rounds)
                 steps.append(step)
                 if on_step is not None:
                     on_step(step)
@@ -271,14 +388,17 @@ def _apply_live(
     elif isinstance(event, RollingRestart):
         for i, name in enumerate(event.members):
             static = group.specs[name].static
-            spec = group.stop(name, crash=static)
+            spec = group.stop(name, crash=static and not group.runs_consumer_protocol(name))
+            if event.strategy is not None:
+                spec = dataclasses.replace(spec, strategy=event.strategy)
             time.sleep(downtime_s)
             group.start(spec)
             if i < len(event.members) - 1:
                 settle(not static)
                 time.sleep(event.interval_s)
     elif isinstance(event, StaticBounce):
-        spec = group.stop(event.member, crash=True)
+        # a consumer-protocol static member's close is its temporary leave (member epoch -2)
+        spec = group.stop(event.member, crash=not group.runs_consumer_protocol(event.member))
         time.sleep(event.downtime_s)
         group.start(spec)
     elif isinstance(event, CreateTopic):

@@ -3,14 +3,16 @@
     python -m kpart.simulation.live_worker BOOTSTRAP GROUP STRATEGY NAME STATIC STOPFILE
         SESSION_MS TOPIC...
 
-Fetches the metadata of its topics, then joins GROUP with the ``strategies`` kafka-python
-adapter (a kafka-python consumer otherwise sends its first JoinGroup before it knows its topics,
-and a first member leading alone assigns nothing, then rebalances again once the metadata
-arrives: one more round than the simulator's members need) and prints one JSON line
-``{"name", "generation", "assignment"}`` each time its generation or assignment changes, until
-STOPFILE exists; then closes (a dynamic member leaves the group, a static one does not).
-With ``KPART_LIVE_DEBUG`` set in the environment, kafka-python logs to stderr (which the live
-runner then passes through).
+A ``kip848-*`` STRATEGY runs a confluent-kafka consumer with ``group.protocol=consumer``
+(:mod:`kpart.simulation.live_confluent`); any other runs a classic kafka-python consumer with
+the ``strategies`` kafka-python adapter. The kafka-python member fetches the metadata of its
+topics before joining GROUP (a kafka-python consumer otherwise sends its first JoinGroup before
+it knows its topics, and a first member leading alone assigns nothing, then rebalances again
+once the metadata arrives: one more round than the simulator's members need). Either prints one
+JSON line ``{"name", "generation", "assignment"}`` each time its generation or assignment
+changes, until STOPFILE exists; then closes (a dynamic member leaves the group, a static one
+does not). With ``KPART_LIVE_DEBUG`` set in the environment, kafka-python logs to stderr (which
+the live runner then passes through).
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ import sys
 
 def main(argv: list[str]) -> None:
     bootstrap, group, strategy, name, static, stop, session_ms, *topics = argv
+    if strategy.startswith("kip848-"):
+        from kpart.simulation.live_confluent import report_line, run_member
+
+        run_member(bootstrap, group, strategy, name, static == "1", stop, topics, report_line(name))
+        return
     from kafka import KafkaConsumer
 
     from strategies.kafka_python import KafkaPythonAssignor, attach
@@ -31,7 +38,7 @@ def main(argv: list[str]) -> None:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format=f"%(asctime)s {name} %(name)s %(levelname)s %(message)s")
     consumer = attach(KafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, group_id=group,
+        *topics, bootstrap_servers=bootstrap, group_id=group, client_id=name,
         group_instance_id=name if static == "1" else None,
         partition_assignment_strategy=[KafkaPythonAssignor(strategy)],
         session_timeout_ms=int(session_ms), heartbeat_interval_ms=min(3000, int(session_ms) // 10),

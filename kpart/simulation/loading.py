@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ def parse_scenario(
     """Validate an already-parsed scenario (a mapping, as YAML or JSON gives it)."""
     root = _mapping(data, "")
     _known(root, "", ("name", "description", "seed", "timing", "brokers", "topics", "members",
-                      "producer", "events"))
+                      "producer", "events", "broker_version"))
+    version = _broker_version(root.get("broker_version", "4.1"), "broker_version")
     timing = _timing(root.get("timing", {}), "timing")
     brokers = _brokers(root.get("brokers", 3), "brokers")
     racks = {b.rack for b in brokers if b.rack is not None}
@@ -81,7 +83,7 @@ def parse_scenario(
         ev = _mapping(raw, f"events[{i}]")
         if ev.get("type") == "create_topic" and isinstance(ev.get("name"), str):
             declared.add(ev["name"])
-    ctx = _Context(declared, racks, [t.name for t in topics])
+    ctx = _Context(declared, racks, [t.name for t in topics], version)
     members: list[MemberSpec] = []
     for i, raw in enumerate(_list(_required(root, "members", ""), "members")):
         members.extend(ctx.member_entry(_mapping(raw, f"members[{i}]"), f"members[{i}]"))
@@ -100,7 +102,18 @@ def parse_scenario(
     if not isinstance(description, str):
         raise ScenarioError("description", "must be a string")
     return Scenario(name, brokers, topics, tuple(members), tuple(events), producer, timing, seed,
-                    description)
+                    description, version)
+
+
+def _broker_version(value: Any, path: str) -> str:
+    from kpart.simulation.protocols import broker_version
+
+    text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    try:
+        broker_version(_str(text, path))
+    except ValueError as exc:
+        raise ScenarioError(path, str(exc)) from None
+    return str(text)
 
 
 # --- small checkers -------------------------------------------------------------------------
@@ -274,7 +287,9 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
 class _Context:
     """What validation knows while walking the timeline: topics, racks, the current group."""
 
-    def __init__(self, topics: set[str], racks: set[str], initial_topics: list[str]) -> None:
+    def __init__(self, topics: set[str], racks: set[str], initial_topics: list[str],
+                 broker_version: str = "4.1") -> None:
+        self.broker_version = broker_version
         self.topics = topics
         self.racks = racks
         self.initial_topics = initial_topics
@@ -298,6 +313,16 @@ class _Context:
                 raise ScenarioError(f"{path}[{i}]", f"unknown topic {t!r}")
         return frozenset(names)
 
+    def strategy(self, value: Any, path: str) -> str:
+        """A member's own strategy name, known and runnable on the scenario's broker."""
+        from kpart.simulation.protocols import check_broker_supports, resolve_strategy
+
+        try:
+            check_broker_supports(resolve_strategy(_str(value, path)), self.broker_version)
+        except ValueError as exc:
+            raise ScenarioError(path, str(exc)) from None
+        return str(value)
+
     def member(self, value: Any, path: str) -> str:
         name = _str(value, path)
         if name in self.gone and name not in self.group:
@@ -308,10 +333,11 @@ class _Context:
 
     def member_entry(self, d: Mapping[str, Any], p: str, extra: tuple[str, ...] = ()) -> list[MemberSpec]:
         """One ``members`` entry (or the member part of a ``join``): a single member or a batch."""
-        _known(d, p, (*extra, "name", "count", "prefix", "topics", "rack", "racks", "static"))
+        _known(d, p, (*extra, "name", "count", "prefix", "topics", "rack", "racks", "static", "strategy"))
         topics = (self.subscription(d["topics"], f"{p}.topics") if "topics" in d
                   else frozenset(self.initial_topics))
         static = _bool(d.get("static", False), f"{p}.static")
+        strategy = self.strategy(d["strategy"], f"{p}.strategy") if "strategy" in d else None
         if "name" in d:
             for bad in ("count", "prefix", "racks"):
                 if bad in d:
@@ -321,7 +347,7 @@ class _Context:
                 raise ScenarioError(f"{p}.name", f"member {name!r} is already in the group")
             rack = self.rack(d["rack"], f"{p}.rack") if "rack" in d else None
             self.used.add(name)
-            return [MemberSpec(name, topics, rack, static)]
+            return [MemberSpec(name, topics, rack, static, strategy)]
         if "rack" in d:
             raise ScenarioError(f"{p}.rack", "use 'racks' (a list, cycled) with 'count'")
         count = _int(_required(d, "count", p), f"{p}.count", 1)
@@ -336,7 +362,7 @@ class _Context:
         for i in range(count):
             name = f"{prefix}{start + i}"
             self.used.add(name)
-            out.append(MemberSpec(name, topics, racks[i % len(racks)] if racks else None, static))
+            out.append(MemberSpec(name, topics, racks[i % len(racks)] if racks else None, static, strategy))
         return out
 
 
@@ -375,7 +401,7 @@ def _events(
             ctx.gone[name] = f"{'left' if kind == 'leave' else 'crashed'} at {p}"
             ev = Leave(at, name) if kind == "leave" else Crash(at, name)
         elif kind == "rolling_restart":
-            _known(d, p, ("type", "at", "members", "interval_s"))
+            _known(d, p, ("type", "at", "members", "interval_s", "strategy"))
             sel = d.get("members", "all")
             if sel == "all":
                 names = tuple(ctx.group)
@@ -383,7 +409,10 @@ def _events(
                 names = tuple(ctx.member(v, f"{p}.members[{j}]") for j, v in enumerate(_list(sel,
                                                                                              f"{p}.members")))
             interval = _number(d.get("interval_s", 30.0), f"{p}.interval_s")
-            ev = RollingRestart(at, names, interval)
+            into = ctx.strategy(d["strategy"], f"{p}.strategy") if "strategy" in d else None
+            if into is not None:
+                ctx.group.update({n: replace(ctx.group[n], strategy=into) for n in names})
+            ev = RollingRestart(at, names, interval, into)
         elif kind == "static_bounce":
             _known(d, p, ("type", "at", "member", "downtime_s"))
             name = ctx.member(_required(d, "member", p), f"{p}.member")
@@ -396,7 +425,7 @@ def _events(
             name = ctx.member(_required(d, "member", p), f"{p}.member")
             subs = ctx.subscription(_required(d, "topics", p), f"{p}.topics")
             old = ctx.group[name]
-            ctx.group[name] = MemberSpec(name, subs, old.rack, old.static)
+            ctx.group[name] = replace(old, topics=subs)
             ev = Subscribe(at, name, subs)
         elif kind == "create_topic":
             _known(d, p, ("type", "at", "name", "partitions", "replication"))

@@ -33,12 +33,15 @@ class MemberSpec:
 
     ``name`` identifies the process slot across restarts. A static member uses its name as
     ``group.instance.id``; every process gets a coordinator-style random member id.
+    ``strategy`` is what this process runs (a classic assignor, or ``kip848-*`` for the consumer
+    protocol with that ``group.remote.assignor``); ``None`` runs the strategy being simulated.
     """
 
     name: str
     topics: frozenset[str]
     rack: str | None = None
     static: bool = False
+    strategy: str | None = None
 
 
 @dataclass(frozen=True)

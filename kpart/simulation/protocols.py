@@ -6,11 +6,18 @@
   move are withheld, revoked at the end of a round and handed over one round later.
 * ``INCREMENTAL`` -- KIP-848 consumer protocol: the broker computes a target assignment and
   every member reconciles on its own heartbeats; there is no group-wide barrier.
+
+A group may mix members of both protocols (:func:`group_strategy` decides who assigns): on a
+4.x broker, as soon as one member speaks the consumer protocol the group is a consumer group
+and the broker's assignor assigns every member, classic ones included; when the last
+consumer-protocol member leaves, the group turns classic again.
 """
 
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import strategies
@@ -75,3 +82,51 @@ def resolve_strategy(name: str) -> Strategy:
     else:
         protocol = Protocol.COOPERATIVE if Protocol.COOPERATIVE in offered else Protocol.EAGER
     return Strategy(name, assignor, protocol)
+
+
+CONSUMER_PROTOCOL_SINCE = (4, 0)
+"""First broker version where the consumer protocol is generally available and a group may
+mix classic and consumer-protocol members (``group.consumer.migration.policy`` defaults to
+``bidirectional``; 3.8 and 3.9 default to ``disabled``, 3.7 has no migration)."""
+
+
+def broker_version(text: str) -> tuple[int, int]:
+    """``"4.1"`` (or ``"4.1.1"``) -> ``(4, 1)``; raises ``ValueError`` for anything else."""
+    match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", text)
+    if match is None:
+        raise ValueError(f"broker version must look like 4.1, got {text!r}")
+    return int(match[1]), int(match[2])
+
+
+def check_broker_supports(strategy: Strategy, version: str) -> None:
+    """Raise ``ValueError`` if a broker of ``version`` cannot run a member of ``strategy``."""
+    if strategy.protocol is Protocol.INCREMENTAL and broker_version(version) < CONSUMER_PROTOCOL_SINCE:
+        raise ValueError(f"strategy {strategy.name!r}: the consumer group protocol (KIP-848) needs a "
+                         f"4.0+ broker, the scenario's broker is {version}")
+
+
+def group_strategy(members: Mapping[str, Strategy]) -> Strategy:
+    """What assigns a group whose members (by name, at least one) run these strategies.
+
+    With any consumer-protocol member it is the broker's assignor: the one most
+    consumer-protocol members name in ``group.remote.assignor`` (classic members name none that
+    counts). On a tie the broker takes whichever its hash map of names yields first; the model
+    takes ``uniform``, the first of the broker's default ``group.consumer.assignors``.
+    Without one, it is the classic assignor the members share; members naming different
+    classic strategies cannot form one classic group (``ValueError``, as the broker answers
+    ``INCONSISTENT_GROUP_PROTOCOL``).
+    """
+    server = [s.name for s in members.values() if s.protocol is Protocol.INCREMENTAL]
+    if server:
+        more_range = server.count("kip848-range") > server.count("kip848-uniform")
+        wanted = "kip848-range" if more_range else "kip848-uniform"
+        return next(s for s in members.values() if s.name == wanted) if wanted in server \
+            else resolve_strategy(wanted)
+    first: dict[str, str] = {}
+    for member, s in members.items():
+        first.setdefault(s.name, member)
+    if len(first) > 1:
+        named = " and ".join(f"{m} ({s})" for s, m in first.items())
+        raise ValueError(f"members {named} run different classic strategies: they cannot share one "
+                         "classic group")
+    return next(iter(members.values()))

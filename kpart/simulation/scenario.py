@@ -21,3 +21,6 @@ class Scenario:
     timing: Timing = field(default_factory=Timing)
     seed: int = 0
     description: str = ""
+    broker_version: str = "4.1"
+    """The broker's Kafka version, where protocol behaviour differs (see
+    :data:`kpart.simulation.protocols.CONSUMER_PROTOCOL_SINCE`)."""

@@ -55,3 +55,20 @@ def test_events_that_cannot_run_live_are_refused_before_connecting() -> None:
                          "members": [{"count": 1}], "events": [{"type": "broker_outage", "brokers": [1]}]})
     with pytest.raises(LiveError, match="'brokers 1 down' cannot be run live"):
         run_live(sc, "range", "127.0.0.1:1")
+
+
+def test_every_default_strategy_can_run_live() -> None:
+    from kpart.simulation.live import check_live
+    from kpart.simulation.protocols import DEFAULT_STRATEGIES
+
+    sc = parse_scenario({"topics": [{"name": "t", "partitions": 2}], "members": [{"count": 1}]})
+    check_live(sc, list(DEFAULT_STRATEGIES))  # raises for the first that cannot
+
+
+def test_member_strategies_of_the_scenario_are_checked_for_live_runs_too() -> None:
+    from kpart.simulation.live import LiveUnsupported, check_live
+
+    sc = parse_scenario({"topics": [{"name": "t", "partitions": 2}], "members": [{"name": "a"}],
+                         "events": [{"type": "join", "name": "b", "strategy": "cooperative-sticky@eager"}]})
+    with pytest.raises(LiveUnsupported, match="'cooperative-sticky@eager' cannot run live"):
+        check_live(sc, ["range"])
