@@ -38,14 +38,8 @@ SCENARIO = {
 STEPS = ["start", "join", "join", "join", "orders", "bounce", "leave"]  # topics get a unique suffix
 
 
-MODELS_NOT_PORTS = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="kip848-* are models of the broker's assignors; exact ports make every step match")
-
-
 @pytest.mark.integration
-@pytest.mark.parametrize("strategy", [pytest.param("kip848-uniform", marks=MODELS_NOT_PORTS),
-                                      pytest.param("kip848-range", marks=MODELS_NOT_PORTS)])
+@pytest.mark.parametrize("strategy", ["kip848-uniform", "kip848-range"])
 def test_broker_target_assignment_equals_the_prediction_after_every_step(
         strategy: str, kafka_bootstrap: str) -> None:
     steps = run_live(parse_scenario(SCENARIO), strategy, kafka_bootstrap)
