@@ -67,10 +67,10 @@ class HashSeedPartitioner:
 
 
 class OffByOnePartitioner:
-    """Returns a partition one past the end for some keys."""
+    """Returns a partition one past the end for keys starting with a multiple of 4."""
 
     def partition(self, key, value, view):  # type: ignore[no-untyped-def]
-        return (len(key or b"") * 7) % (len(view.all) + 1)
+        return len(view.all) if key and key[0] % 4 == 0 else view.all[0]
 
 
 class SkewedPartitioner:
