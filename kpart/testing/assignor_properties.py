@@ -200,6 +200,7 @@ def _spread(subject: Subject, case: Case, figures: Figures, verdict: bool) -> No
 
 def _no_steal(subject: Subject, case: Case, figures: Figures, verdict: bool) -> None:
     final = settle(subject, case)[-1].assignment
+    figures.setdefault("examples breaking it", 0)
     try:
         with blame(case, final):
             check_no_steal(case.group, final, _balance_bound(subject))
