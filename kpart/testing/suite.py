@@ -208,11 +208,13 @@ def _chosen(props: list[ap.Property], names: Collection[str] | None,
 
 
 def _target_source(subject: Subject) -> str:
+    """How the regression case names the assignor: its ``MODULE:OBJECT`` when known."""
     if subject.target is not None:
         return repr(subject.target)
-    inner = getattr(subject.assignor, "inner", subject.assignor)
-    cls = type(inner)
-    return f"__import__({cls.__module__!r}).{cls.__qualname__}()  # or your instance"
+    cls = type(getattr(subject.assignor, "inner", subject.assignor))
+    if cls.__module__ == "__main__" or cls.__module__.startswith("kpart_check_"):
+        return f"{cls.__qualname__}()"
+    return repr(f"{cls.__module__}:{cls.__qualname__}")
 
 
 def check_assignor(target: Any, protocol: str | RebalanceProtocol | None = None, *,

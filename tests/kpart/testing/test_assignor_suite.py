@@ -128,3 +128,12 @@ def test_example_custom_assignor_is_loaded_from_its_file() -> None:
                                         "never_hands_out_a_partition_another_member_still_owns"])
     assert report.ok
     assert textwrap.dedent(report.settings["protocol"]) == "cooperative"
+
+
+def test_an_instance_is_named_by_its_class_in_the_regression_case() -> None:
+    from tests.kpart.testing.broken import EagerInDisguiseAssignor
+
+    report = check_assignor(EagerInDisguiseAssignor(), profile=SMALL, seed=6, raise_on_failure=False,
+                            properties=["never_hands_out_a_partition_another_member_still_owns"])
+    (result,) = report.failures
+    assert f"replay('{BROKEN}:EagerInDisguiseAssignor', " in (result.regression or "")
