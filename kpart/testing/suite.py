@@ -133,7 +133,7 @@ def run_property(prop: ap.Property, subject: Any, profile: Profile, seed: int,
                   seconds=time.perf_counter() - start)
 
 
-def speed(subject: Subject, sizes: tuple[int, ...], budget: float = 20.0) -> Result:
+def speed(subject: Subject, sizes: tuple[int, ...], budget: float = 60.0) -> Result:
     """Seconds for a first rebalance of M members over 10 topics of M partitions each, and for
     the rebalance after one member leaves. A larger size is skipped when the last one, scaled
     by the square of the size ratio, would exceed ``budget`` seconds."""
