@@ -15,6 +15,7 @@ BROKEN = "tests.kpart.testing.broken"
     ("partitioning.java:Murmur2Partitioner", "murmur2"),
     ("partitioning.librdkafka:fnv1a_partitioner", "fnv1a"),
     ("partitioning.librdkafka:consistent", "consistent"),
+    ("partitioning.librdkafka:consistent_random", "consistent_random"),  # empty key = null key
     ("partitioning.sticky:UniformStickyPartitioner", None),
     ("kafka.partitioner.default:DefaultPartitioner", "murmur2"),
 ])
