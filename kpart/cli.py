@@ -16,7 +16,7 @@ from kpart.broker import (
     free_port_block,
     port_available,
 )
-from kpart.commands import compare, partitions, simulate
+from kpart.commands import check, compare, partitions, simulate
 
 
 def _version(_: argparse.Namespace) -> int:
@@ -100,6 +100,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     simulate.add,
     compare.add,
     partitions.add,
+    check.add,
 ]
 
 

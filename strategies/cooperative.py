@@ -42,6 +42,7 @@ class CooperativeStickyAssignor(Assignor):
 
     name = "cooperative-sticky"
     protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
+    claims = {"balance": 1, "balance_any_subscriptions": True, "sticky": True}
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         return withhold_transfers(self.target(group, cluster), group)

@@ -134,6 +134,10 @@ class Assignor(ABC):
 
     name: str
     protocols: tuple[RebalanceProtocol, ...] = (RebalanceProtocol.EAGER,)
+    claims: Mapping[str, object] = MappingProxyType({})
+    """Guarantees beyond the universal ones, which ``kpart check`` verifies (``balance``: the
+    most partition counts differ by with identical subscriptions; ``balance_any_subscriptions``;
+    ``sticky``: fewest moves of any balanced assignment; ``rounds``: cooperative settling)."""
 
     @abstractmethod
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:

@@ -25,6 +25,7 @@ class RoundRobinAssignor(Assignor):
 
     name = "roundrobin"
     protocols = (RebalanceProtocol.EAGER,)
+    claims = {"balance": 1}
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         g = prepare(group, cluster)

@@ -40,6 +40,7 @@ class StickyAssignor(Assignor):
 
     name = "sticky"
     protocols = (RebalanceProtocol.EAGER,)
+    claims = {"balance": 1, "balance_any_subscriptions": True, "sticky": True}
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         return sticky_assignment(group, cluster, self.claims_of, self.name)

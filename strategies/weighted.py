@@ -44,6 +44,7 @@ class WeightedStickyAssignor(CooperativeStickyAssignor):
 
     name = "weighted-sticky"
     protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
+    claims = {}  # balances load, not counts: no count claims
 
     def __init__(self, weights: WeightFn | None = None, default_weight: float = 1.0) -> None:
         _check_weight("default_weight", default_weight)
