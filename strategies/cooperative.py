@@ -4,7 +4,9 @@ Guarantees: the sticky assignor's balance and stickiness for the final placement
 round, a partition that some *other* member still claims in ``owned_partitions`` is withheld
 (assigned to nobody) so no partition is ever owned by two members. The owner sees the partition
 missing from its assignment, revokes it and rejoins; the next round hands it over. With
-unchanged membership the group settles in two rounds.
+unchanged membership the group settles in two rounds, and no revocation is wasted: the first
+round aims at the target the second confirms, so a revoked partition never returns to the
+member that revoked it.
 
 It supports COOPERATIVE and EAGER. Under EAGER, members revoke everything before joining and
 send no owned partitions, so nothing is withheld and one round settles — this is what makes the
@@ -44,7 +46,28 @@ class CooperativeStickyAssignor(Assignor):
     protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return withhold_transfers(self.target(group, cluster), group)
+        return withhold_transfers(self.settled_target(group, cluster), group)
+
+    def settled_target(self, group: GroupSubscription, cluster: ClusterMetadata
+                       ) -> GroupAssignment:
+        """The target the next round confirms, so no revoked partition returns to its owner.
+
+        ``target`` is re-run on what this round hands out (every member owning its share of
+        the target minus the withheld partitions) until that share stops changing. Each re-run
+        keeps every partition handed out (they are part of a balanced assignment) and may only
+        add to it, so the loop ends; the next round, fed exactly that ownership, computes the
+        returned target again: nothing revoked now is given back, nothing kept is revoked.
+        """
+        target = self.target(group, cluster)
+        handed = withhold_transfers(target, group)
+        generation = max((s.generation for s in group.values()), default=-1) + 1
+        while handed != target:
+            again = self.target(with_ownership(group, handed.owned, generation), cluster)
+            again_handed = withhold_transfers(again, group)
+            if again_handed == handed or not _grows(handed, again_handed):
+                return again
+            target, handed = again, again_handed
+        return target
 
     def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         """The final placement this round aims at, before anything is withheld."""
@@ -94,6 +117,12 @@ def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> Gro
         out[m] = (tuple(tp for tp in parts if tp not in held_elsewhere) if held_elsewhere
                   else parts)
     return GroupAssignment(MappingProxyType(out))
+
+
+def _grows(before: GroupAssignment, after: GroupAssignment) -> bool:
+    """Every member hands out at least what it did ``before``, and someone more."""
+    return before != after and all(
+        set(tps) <= set(after.owned.get(m, ())) for m, tps in before.owned.items())
 
 
 def with_ownership(
