@@ -12,8 +12,10 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   partitions can restore balance instead. When the claims are part of some count-optimal
   assignment, all of them are kept (which is why cooperative rebalances settle in two rounds);
 * **rack preference** (KIP-881), when racks are known — partitions that must move or are new go
-  to members with a replica on their rack where counts allow; kept claims are never moved for
-  locality and balance is never traded for it.
+  to members with a replica on their rack where counts allow; then count-preserving swaps
+  (:mod:`strategies.locality`) raise locality, moving a kept claim only when each partition
+  moved buys at least one more local partition (never with ``move_kept`` false); balance is
+  never traded for locality.
 
 Identical subscriptions take a fast path linear in the number of partitions; different
 subscriptions take a general path: free partitions go to the least loaded subscriber, most
@@ -38,6 +40,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
+from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
 
@@ -50,13 +53,15 @@ def sticky_assignment(
     cluster: ClusterMetadata,
     claims_of: Callable[[str, MemberSubscription], Claim],
     assignor: str,
+    move_kept: bool = True,
 ) -> GroupAssignment:
     """Balance ``group`` keeping what each member claims (``claims_of(member_id, subscription)``
-    gives the partitions it held and the generation), rack-aware when racks are known."""
+    gives the partitions it held and the generation), rack-aware when racks are known; with
+    ``move_kept`` false no claim kept by balance is moved for locality."""
     g = prepare(group, cluster)
     kept = resolve_claims(g, cluster, {m: claims_of(m, group[m]) for m in g.members}, assignor)
     racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
-    return GroupAssignment.of(balance(g, cluster, kept, racks))
+    return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
 
 def resolve_claims(
@@ -126,14 +131,22 @@ def balance(
     cluster: ClusterMetadata,
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None = None,
+    move_kept: bool = True,
 ) -> dict[str, list[TopicPartition]]:
     """A balanced assignment keeping as many ``kept`` claims as balance allows."""
     if not g.members:
         return {}
     first = g.topics[g.members[0]]
-    if all(g.topics[m] == first for m in g.members):
-        return _fast_path(g, cluster, kept, racks)
-    return _general_path(g, cluster, kept, racks)
+    identical = all(g.topics[m] == first for m in g.members)
+    if identical:
+        out = _fast_path(g, cluster, kept, racks)
+    else:
+        out = _general_path(g, cluster, kept, racks)
+    if racks is not None:
+        previous = {tp: m for m, parts in kept.items() for tp in parts}
+        improve_locality(out, previous, racks, cluster.replica_racks,
+                         None if identical else g.topics, move_kept)
+    return out
 
 
 _make = partial(tuple.__new__, TopicPartition)
@@ -169,13 +182,25 @@ def _fast_path(
         if quota[m] == q:
             quota[m] = q + 1
             extra -= 1
-    out = {m: kept[m][:quota[m]] for m in members}
+    if racks is None:
+        out = {m: kept[m][:quota[m]] for m in members}
+    else:
+        out = {m: _local_first(kept[m], racks.get(m), cluster)[:quota[m]] for m in members}
     free = _free_partitions(topics, cluster, set().union(*out.values()))
     deficit = {m: quota[m] - len(out[m]) for m in members}
     if racks is not None:
         free = _rack_first(free, deficit, out, racks, cluster)
     _deal(free, deficit, out, members)
     return out
+
+
+def _local_first(parts: list[TopicPartition], rack: str | None, cluster: ClusterMetadata
+                 ) -> list[TopicPartition]:
+    """``parts`` with those having a replica on ``rack`` first (each group in order)."""
+    if rack is None:
+        return parts
+    replica_racks = cluster.replica_racks
+    return sorted(parts, key=lambda tp: rack not in replica_racks.get(tp, ()))
 
 
 def _rack_first(

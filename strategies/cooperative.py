@@ -35,6 +35,7 @@ from strategies.core import (
     RebalanceProtocol,
     TopicPartition,
 )
+from strategies.group import has_racks
 
 log = logging.getLogger("strategies")
 
@@ -52,26 +53,40 @@ class CooperativeStickyAssignor(Assignor):
                        ) -> GroupAssignment:
         """The target the next round confirms, so no revoked partition returns to its owner.
 
-        ``target`` is re-run on what this round hands out (every member owning its share of
-        the target minus the withheld partitions) until that share stops changing. Each re-run
-        keeps every partition handed out (they are part of a balanced assignment) and may only
-        add to it, so the loop ends; the next round, fed exactly that ownership, computes the
-        returned target again: nothing revoked now is given back, nothing kept is revoked.
+        When the cautious target (no kept partition moved for rack locality) needs nothing
+        withheld, it is the answer and no second round is needed. Otherwise members revoke
+        anyway, so the full target (which may also move kept partitions to their replicas'
+        racks) is taken, and the cautious target is re-run on what the round hands out (every
+        member owning its share minus the withheld partitions) until that share stops
+        changing. A cautious re-run keeps everything handed out (part of a balanced
+        assignment) and may only add to it, so the loop ends; the next round, fed exactly that
+        ownership, computes the same cautious target and hands it all out: nothing revoked now
+        is given back, nothing handed out now is revoked.
         """
-        target = self.target(group, cluster)
+        target = self.target(group, cluster, move_kept=False)
         handed = withhold_transfers(target, group)
+        if handed == target:
+            return target
+        if has_racks(group, cluster):
+            target = self.target(group, cluster)
+            handed = withhold_transfers(target, group)
         generation = max((s.generation for s in group.values()), default=-1) + 1
-        while handed != target:
-            again = self.target(with_ownership(group, handed.owned, generation), cluster)
+        while True:
+            again = self.target(with_ownership(group, handed.owned, generation), cluster,
+                                move_kept=False)
             again_handed = withhold_transfers(again, group)
             if again_handed == handed or not _grows(handed, again_handed):
                 return again
-            target, handed = again, again_handed
-        return target
+            handed = again_handed
 
-    def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        """The final placement this round aims at, before anything is withheld."""
-        return sticky_assignment(group, cluster, self.claims_of, self.name)
+    def target(self, group: GroupSubscription, cluster: ClusterMetadata,
+               move_kept: bool = True) -> GroupAssignment:
+        """The final placement this round aims at, before anything is withheld.
+
+        With ``move_kept`` false, no partition that balance lets a member keep is moved to
+        another member for rack locality.
+        """
+        return sticky_assignment(group, cluster, self.claims_of, self.name, move_kept)
 
     def claims_of(
         self, member_id: str, sub: MemberSubscription
