@@ -18,9 +18,12 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   never traded for locality.
 
 Identical subscriptions take a fast path linear in the number of partitions; different
-subscriptions take a general path: free partitions go to the least loaded subscriber, most
-constrained topics first, then improving chains of hand-overs (breadth-first over members and
-topics) run until none is left — first through newly placed partitions, then through any.
+subscriptions take a general path: free partitions go to the least loaded subscribers, most
+constrained topics first (in bulk, by water-filling each topic's subscribers), then direct
+hand-overs topic by topic and improving chains of hand-overs run until none is left — first
+through newly placed partitions, then through any. Chains are found by one breadth-first search
+from all members at once, richest first, expanding each topic once, so a pass costs one walk
+over the subscriptions and applies many chains.
 """
 
 from __future__ import annotations
@@ -280,34 +283,30 @@ def _general_path(
 
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
     order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
-    heaps: dict[str, list[tuple[int, int, str]]] = {}
     for t in order:
         subs = subscribers[t]
-        for tp in cluster.partitions_of(t):
-            if tp in taken:
-                continue
-            if racks is not None and tp in cluster.replica_racks:
-                m = _least_loaded_rack_aware(subs, count, pos, racks, cluster.replica_racks[tp])
-            else:
-                m = _pop_least_loaded(heaps, t, subs, count, pos)
+        free = _free_partitions((t,), cluster, taken)
+        if racks is None:
+            _water_fill(free, subs, count, pos, fresh)
+            continue
+        for tp in free:
+            m = _least_loaded_rack_aware(subs, count, pos, racks,
+                                         cluster.replica_racks.get(tp, frozenset()))
             fresh[m].setdefault(t, []).append(tp)
             count[m] += 1
 
     # 2. Improve along chains: while some member could pass one partition down a chain of
     #    subscribers to a member owning two or more fewer, do it — first with newly placed
-    #    partitions only (free of cost), then, when none is left, moving kept ones.
+    #    partitions only (free of cost), then, when none is left, moving kept ones (one chain
+    #    at a time, so newly placed partitions are tried again after each).
     while True:
-        chain = _improving_chain(members, count, pos, subscribers, (fresh,))
-        if chain is None:
-            chain = _improving_chain(members, count, pos, subscribers, (fresh, sticky))
-        if chain is None:
+        while _direct_moves(count, pos, subscribers, fresh, racks, cluster) or _apply_chains(
+                members, count, pos, subscribers, (fresh,), fresh, sticky, racks, cluster,
+                many=True):
+            pass
+        if not _apply_chains(members, count, pos, subscribers, (fresh, sticky), fresh, sticky,
+                             racks, cluster, many=False):
             break
-        for src, dst, topic in chain:
-            pool = fresh[src].get(topic) or sticky[src][topic]
-            tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
-            fresh[dst].setdefault(topic, []).append(tp)
-        count[chain[0][0]] -= 1
-        count[chain[-1][1]] += 1
 
     return {
         m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
@@ -315,74 +314,146 @@ def _general_path(
     }
 
 
-def _improving_chain(
+def _direct_moves(
+    count: dict[str, int],
+    pos: dict[str, int],
+    subscribers: Mapping[str, list[str]],
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+    racks: Mapping[str, str | None] | None,
+    cluster: ClusterMetadata,
+) -> bool:
+    """Chains of one step, topic by topic: a newly placed partition goes from its richest
+    holder to the poorest subscriber while they differ by two or more. ``True`` if any moved."""
+    moved = False
+    for topic in sorted(subscribers, key=java_str_key):
+        subs = subscribers[topic]
+        holders = [(-count[m], pos[m], m) for m in subs if fresh[m].get(topic)]
+        if not holders:
+            continue
+        heapq.heapify(holders)
+        poor = [(count[m], pos[m], m) for m in subs]
+        heapq.heapify(poor)
+        while holders and poor:
+            _, _, src = holders[0]
+            _, _, dst = poor[0]
+            if count[src] - count[dst] < 2:
+                break
+            pool = fresh[src][topic]
+            tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
+            fresh[dst].setdefault(topic, []).append(tp)
+            count[src] -= 1
+            count[dst] += 1
+            moved = True
+            if pool:
+                heapq.heapreplace(holders, (-count[src], pos[src], src))
+            else:
+                heapq.heappop(holders)
+            heapq.heapreplace(poor, (count[dst], pos[dst], dst))
+    return moved
+
+
+def _apply_chains(
     members: Sequence[str],
     count: dict[str, int],
     pos: dict[str, int],
     subscribers: Mapping[str, list[str]],
     holdings: tuple[dict[str, dict[str, list[TopicPartition]]], ...],
-) -> list[tuple[str, str, str]] | None:
-    """A chain of moves taking one partition from a member to one owning two or more fewer.
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+    sticky: dict[str, dict[str, list[TopicPartition]]],
+    racks: Mapping[str, str | None] | None,
+    cluster: ClusterMetadata,
+    many: bool,
+) -> bool:
+    """Apply chains of moves, each taking one partition from a member to one owning two or
+    more fewer; ``False`` when there is none — then the counts are optimal for the partitions
+    ``holdings`` allow to move (no improving chain exists).
 
     Each step ``(src, dst, topic)`` moves one of ``src``'s partitions of ``topic`` (found in
     ``holdings``) to ``dst``, a subscriber of ``topic``; only the ends change count, and the
-    sum of squared counts strictly drops. ``None`` when no such chain exists — then the counts
-    are optimal for the partitions ``holdings`` allow to move (no improving path exists).
+    sum of squared counts strictly drops. One breadth-first search from every member at once,
+    richest first, labels each member with the richest member that can reach it (each topic is
+    expanded once: its subscribers are all reached from the first member holding it); then the
+    poorest members take a chain from their label while the chain is still valid (``many``),
+    or only the first one.
     """
+    richest = sorted(members, key=lambda m: (-count[m], pos[m]))
     low = min(count.values())
-    for source in sorted(members, key=lambda m: (-count[m], pos[m])):
+    root: dict[str, str] = {}
+    parent: dict[str, tuple[str, str]] = {}
+    expanded: set[str] = set()
+    for source in richest:
         if count[source] - low < 2:
-            return None
-        back: dict[str, tuple[str, str]] = {source: ("", "")}
-        seen_topics: set[str] = set()
-        best: str | None = None
+            break
+        if source in root:
+            continue
+        root[source] = source
         frontier = [source]
         while frontier:
             nxt: list[str] = []
             for src in frontier:
                 held = sorted({t for h in holdings for t, ps in h[src].items()
-                               if ps and t not in seen_topics}, key=java_str_key)
+                               if ps and t not in expanded}, key=java_str_key)
                 for topic in held:
-                    seen_topics.add(topic)
+                    expanded.add(topic)
                     for dst in subscribers[topic]:
-                        if dst not in back:
-                            back[dst] = (src, topic)
+                        if dst not in root:
+                            root[dst] = source
+                            parent[dst] = (src, topic)
                             nxt.append(dst)
             frontier = nxt
-        for m in back:
-            if count[source] - count[m] >= 2 and (
-                    best is None or (count[m], pos[m]) < (count[best], pos[best])):
-                best = m
-        if best is not None:
-            chain = []
-            node = best
-            while node != source:
-                prev, via = back[node]
-                chain.append((prev, node, via))
-                node = prev
-            return chain[::-1]
-    return None
+    applied = False
+    for dst in sorted(parent, key=lambda m: (count[m], pos[m])):
+        source = root[dst]
+        if count[source] - count[dst] < 2:
+            continue
+        chain = []
+        node = dst
+        while node != source:
+            prev, via = parent[node]
+            chain.append((prev, node, via))
+            node = prev
+        if not all(any(h[src].get(topic) for h in holdings) for src, _, topic in chain):
+            continue
+        for src, to, topic in reversed(chain):
+            pool = fresh[src].get(topic) or sticky[src][topic]
+            tp = _pick_for(pool, racks, racks.get(to) if racks else None, cluster)
+            fresh[to].setdefault(topic, []).append(tp)
+        count[source] -= 1
+        count[dst] += 1
+        applied = True
+        if not many:
+            break
+    return applied
 
 
-def _pop_least_loaded(
-    heaps: dict[str, list[tuple[int, int, str]]],
-    topic: str,
+def _water_fill(
+    free: list[TopicPartition],
     subs: list[str],
     count: dict[str, int],
     pos: dict[str, int],
-) -> str:
-    """The least loaded subscriber of ``topic``, via a lazily refreshed heap (counts only grow)."""
-    heap = heaps.get(topic)
-    if heap is None:
-        heap = [(count[m], pos[m], m) for m in subs]
-        heapq.heapify(heap)
-        heaps[topic] = heap
-    while True:
-        c, p, m = heap[0]
-        if c == count[m]:
-            heapq.heapreplace(heap, (c + 1, p, m))
-            return m
-        heapq.heapreplace(heap, (count[m], p, m))
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+) -> None:
+    """Give ``free`` (partitions of one topic) to ``subs`` as one at a time to the least loaded
+    would, in bulk: the least loaded are raised to a common level, the first in member order
+    taking one more; each takes a contiguous run of ``free``."""
+    if not free:
+        return
+    order = sorted(subs, key=lambda m: (count[m], pos[m]))
+    n = len(free)
+    j = 0
+    prefix = 0
+    while j < len(order) and count[order[j]] * j - prefix <= n:
+        prefix += count[order[j]]
+        j += 1
+    level, extra = divmod(n + prefix, j)
+    start = 0
+    for m in sorted(order[:j], key=pos.__getitem__):
+        take = level + (1 if extra > 0 else 0) - count[m]
+        extra -= 1
+        if take > 0:
+            fresh[m].setdefault(free[0].topic, []).extend(free[start:start + take])
+            count[m] += take
+            start += take
 
 
 def _least_loaded_rack_aware(
