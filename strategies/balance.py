@@ -256,10 +256,13 @@ def _deal(
     i = 0
     level = 0
     while active:
-        for m in active:
-            out[m].append(free[i])
-            i += 1
-        level += 1
+        k = len(active)
+        top = min(deficit[m] for m in active)
+        block = free[i:i + k * (top - level)]
+        for j, m in enumerate(active):
+            out[m].extend(block[j::k])
+        i += len(block)
+        level = top
         active = [m for m in active if deficit[m] > level]
 
 
