@@ -302,14 +302,24 @@ def _general_path(
     #    subscribers to a member owning two or more fewer, do it — first with newly placed
     #    partitions only (free of cost), then, when none is left, moving kept ones (one chain
     #    at a time, so newly placed partitions are tried again after each).
+    poorest = _Poorest(count, pos, subscribers, g.topics)
+    by_set: dict[frozenset[str], tuple[str, ...]] = {}
+    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
+               for m, ts in g.topics.items()}
     while True:
-        while _direct_moves(count, pos, subscribers, fresh, racks, cluster) or _apply_chains(
-                members, count, pos, subscribers, (fresh,), fresh, sticky, racks, cluster,
-                many=True):
-            pass
-        if not _apply_chains(members, count, pos, subscribers, (fresh, sticky), fresh, sticky,
-                             racks, cluster, many=False):
+        while True:
+            while _direct_moves(count, pos, ordered, poorest, fresh, racks, cluster):
+                pass
+            ends = _apply_chains(members, count, pos, subscribers, ordered, (fresh,), fresh,
+                                 sticky, racks, cluster, many=True)
+            if not ends:
+                break
+            poorest.changed(ends)
+        ends = _apply_chains(members, count, pos, subscribers, ordered, (fresh, sticky), fresh,
+                             sticky, racks, cluster, many=False)
+        if not ends:
             break
+        poorest.changed(ends)
 
     return {
         m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
@@ -317,41 +327,63 @@ def _general_path(
     }
 
 
+class _Poorest:
+    """Per topic, its subscribers in a heap by (count, member order), refreshed lazily: every
+    count change pushes the member again into the heaps of its topics; stale entries are
+    dropped when they surface."""
+
+    def __init__(self, count: dict[str, int], pos: dict[str, int],
+                 subscribers: Mapping[str, list[str]], topics: Mapping[str, frozenset[str]]
+                 ) -> None:
+        self.count = count
+        self.pos = pos
+        self.topics = topics
+        self.heaps = {t: [(count[m], pos[m], m) for m in subs] for t, subs in subscribers.items()}
+        for heap in self.heaps.values():
+            heapq.heapify(heap)
+
+    def of(self, topic: str) -> str:
+        heap = self.heaps[topic]
+        count = self.count
+        while heap[0][0] != count[heap[0][2]]:
+            heapq.heappop(heap)
+        return heap[0][2]
+
+    def changed(self, members: Sequence[str]) -> None:
+        for m in members:
+            entry = (self.count[m], self.pos[m], m)
+            for t in self.topics[m]:
+                heapq.heappush(self.heaps[t], entry)
+
+
 def _direct_moves(
     count: dict[str, int],
     pos: dict[str, int],
-    subscribers: Mapping[str, list[str]],
+    ordered: Mapping[str, tuple[str, ...]],
+    poorest: _Poorest,
     fresh: dict[str, dict[str, list[TopicPartition]]],
     racks: Mapping[str, str | None] | None,
     cluster: ClusterMetadata,
 ) -> bool:
-    """Chains of one step, topic by topic: a newly placed partition goes from its richest
-    holder to the poorest subscriber while they differ by two or more. ``True`` if any moved."""
+    """Chains of one step: richest members first, each newly placed partition goes to the
+    poorest subscriber of its topic while they differ by two or more. ``True`` if any moved."""
+    low = min(count.values())
+    rich = sorted((m for m in count if count[m] - low >= 2), key=lambda m: (-count[m], pos[m]))
     moved = False
-    for topic in sorted(subscribers, key=java_str_key):
-        subs = subscribers[topic]
-        holders = [(-count[m], pos[m], m) for m in subs if fresh[m].get(topic)]
-        if not holders:
-            continue
-        heapq.heapify(holders)
-        poor = [(count[m], pos[m], m) for m in subs]
-        heapq.heapify(poor)
-        while holders and poor:
-            _, _, src = holders[0]
-            _, _, dst = poor[0]
-            if count[src] - count[dst] < 2:
-                break
-            pool = fresh[src][topic]
-            tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
-            fresh[dst].setdefault(topic, []).append(tp)
-            count[src] -= 1
-            count[dst] += 1
-            moved = True
-            if pool:
-                heapq.heapreplace(holders, (-count[src], pos[src], src))
-            else:
-                heapq.heappop(holders)
-            heapq.heapreplace(poor, (count[dst], pos[dst], dst))
+    for src in rich:
+        mine = fresh[src]
+        for topic in ordered[src]:
+            pool = mine.get(topic)
+            while pool:
+                dst = poorest.of(topic)
+                if count[src] - count[dst] < 2:
+                    break
+                tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
+                fresh[dst].setdefault(topic, []).append(tp)
+                count[src] -= 1
+                count[dst] += 1
+                poorest.changed((src, dst))
+                moved = True
     return moved
 
 
@@ -360,16 +392,17 @@ def _apply_chains(
     count: dict[str, int],
     pos: dict[str, int],
     subscribers: Mapping[str, list[str]],
+    ordered: Mapping[str, tuple[str, ...]],
     holdings: tuple[dict[str, dict[str, list[TopicPartition]]], ...],
     fresh: dict[str, dict[str, list[TopicPartition]]],
     sticky: dict[str, dict[str, list[TopicPartition]]],
     racks: Mapping[str, str | None] | None,
     cluster: ClusterMetadata,
     many: bool,
-) -> bool:
+) -> list[str]:
     """Apply chains of moves, each taking one partition from a member to one owning two or
-    more fewer; ``False`` when there is none — then the counts are optimal for the partitions
-    ``holdings`` allow to move (no improving chain exists).
+    more fewer, and return the members at their ends; none when there is no such chain — then
+    the counts are optimal for the partitions ``holdings`` allow to move.
 
     Each step ``(src, dst, topic)`` moves one of ``src``'s partitions of ``topic`` (found in
     ``holdings``) to ``dst``, a subscriber of ``topic``; only the ends change count, and the
@@ -394,8 +427,8 @@ def _apply_chains(
         while frontier:
             nxt: list[str] = []
             for src in frontier:
-                held = sorted({t for h in holdings for t, ps in h[src].items()
-                               if ps and t not in expanded}, key=java_str_key)
+                held = [t for t in ordered[src]
+                        if t not in expanded and any(h[src].get(t) for h in holdings)]
                 for topic in held:
                     expanded.add(topic)
                     for dst in subscribers[topic]:
@@ -404,7 +437,7 @@ def _apply_chains(
                             parent[dst] = (src, topic)
                             nxt.append(dst)
             frontier = nxt
-    applied = False
+    ends: list[str] = []
     for dst in sorted(parent, key=lambda m: (count[m], pos[m])):
         source = root[dst]
         if count[source] - count[dst] < 2:
@@ -423,10 +456,10 @@ def _apply_chains(
             fresh[to].setdefault(topic, []).append(tp)
         count[source] -= 1
         count[dst] += 1
-        applied = True
+        ends += (source, dst)
         if not many:
             break
-    return applied
+    return ends
 
 
 def _water_fill(
