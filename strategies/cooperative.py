@@ -47,7 +47,7 @@ class CooperativeStickyAssignor(Assignor):
     protocols = (RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER)
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return withhold_transfers(self.settled_target(group, cluster), group)
+        return self._settle(group, cluster)[1]
 
     def settled_target(self, group: GroupSubscription, cluster: ClusterMetadata
                        ) -> GroupAssignment:
@@ -63,10 +63,15 @@ class CooperativeStickyAssignor(Assignor):
         ownership, computes the same cautious target and hands it all out: nothing revoked now
         is given back, nothing handed out now is revoked.
         """
+        return self._settle(group, cluster)[0]
+
+    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata
+                ) -> tuple[GroupAssignment, GroupAssignment]:
+        """The settled target and what this round hands out of it."""
         target = self.target(group, cluster, move_kept=False)
         handed = withhold_transfers(target, group)
-        if handed == target:
-            return target
+        if handed is target:
+            return target, handed
         if has_racks(group, cluster):
             target = self.target(group, cluster)
             handed = withhold_transfers(target, group)
@@ -76,7 +81,7 @@ class CooperativeStickyAssignor(Assignor):
                                 move_kept=False)
             again_handed = withhold_transfers(again, group)
             if again_handed == handed or not _grows(handed, again_handed):
-                return again
+                return again, again_handed
             handed = again_handed
 
     def target(self, group: GroupSubscription, cluster: ClusterMetadata,
@@ -120,18 +125,23 @@ def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> Gro
 
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
+    When nothing is withheld, ``target`` itself is returned.
     """
     own = {m: set(sub.owned_partitions) for m, sub in group.items()}
     everyone = set().union(*own.values()) if own else set()
     if not everyone:
         return target
     out: dict[str, tuple[TopicPartition, ...]] = {}
+    withheld = False
     for m, parts in target.owned.items():
         moving = set(parts).difference(own.get(m, ()))
         held_elsewhere = everyone.intersection(moving)
-        out[m] = (tuple(tp for tp in parts if tp not in held_elsewhere) if held_elsewhere
-                  else parts)
-    return GroupAssignment(MappingProxyType(out))
+        if held_elsewhere:
+            withheld = True
+            out[m] = tuple(tp for tp in parts if tp not in held_elsewhere)
+        else:
+            out[m] = parts
+    return GroupAssignment(MappingProxyType(out)) if withheld else target
 
 
 def _grows(before: GroupAssignment, after: GroupAssignment) -> bool:
