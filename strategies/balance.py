@@ -286,9 +286,12 @@ def _general_path(
 
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
     order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
+    pools = {t: _free_partitions((t,), cluster, taken) for t in order}
+    if racks is None and not taken:
+        _fill_to_level(members, g.topics, count, pos, pools, fresh)
     for t in order:
         subs = subscribers[t]
-        free = _free_partitions((t,), cluster, taken)
+        free = pools[t]
         if racks is None:
             _water_fill(free, subs, count, pos, fresh)
             continue
@@ -460,6 +463,39 @@ def _apply_chains(
         if not many:
             break
     return ends
+
+
+def _fill_to_level(
+    members: Sequence[str],
+    topics: Mapping[str, frozenset[str]],
+    count: dict[str, int],
+    pos: dict[str, int],
+    pools: dict[str, list[TopicPartition]],
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+) -> None:
+    """Members with the fewest topics first, each takes free partitions up to the mean count
+    (rounded down), from its topics with the most left; what is left stays in ``pools``.
+
+    Used for a fresh group (nothing kept), where it leaves little for the hand-overs to fix;
+    with kept partitions the topic-by-topic filling alone leaves more chains of newly placed
+    partitions to use instead of kept ones."""
+    total = sum(count.values()) + sum(len(p) for p in pools.values())
+    level = total // len(members)
+    for m in sorted(members, key=lambda m: (len(topics[m]), pos[m])):
+        room = level - count[m]
+        while room > 0:
+            best = None
+            for t in topics[m]:
+                if pools[t] and (best is None or len(pools[t]) > len(pools[best])):
+                    best = t
+            if best is None:
+                break
+            pool = pools[best]
+            take = pool[len(pool) - min(room, len(pool)):]
+            del pool[len(pool) - len(take):]
+            fresh[m].setdefault(best, []).extend(take)
+            count[m] += len(take)
+            room -= len(take)
 
 
 def _water_fill(
