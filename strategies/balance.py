@@ -284,11 +284,15 @@ def _general_path(
             sticky[m].setdefault(tp.topic, []).append(tp)
             taken.add(tp)
 
+    by_set: dict[frozenset[str], tuple[str, ...]] = {}
+    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
+               for m, ts in g.topics.items()}
+
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
     order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
     pools = {t: _free_partitions((t,), cluster, taken) for t in order}
     if racks is None and not taken:
-        _fill_to_level(members, g.topics, count, pos, pools, fresh)
+        _fill_to_level(members, ordered, count, pos, pools, fresh)
     for t in order:
         subs = subscribers[t]
         free = pools[t]
@@ -306,9 +310,6 @@ def _general_path(
     #    partitions only (free of cost), then, when none is left, moving kept ones (one chain
     #    at a time, so newly placed partitions are tried again after each).
     poorest = _Poorest(count, pos, subscribers, g.topics)
-    by_set: dict[frozenset[str], tuple[str, ...]] = {}
-    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
-               for m, ts in g.topics.items()}
     while True:
         while True:
             while _direct_moves(count, pos, ordered, poorest, fresh, racks, cluster):
@@ -467,7 +468,7 @@ def _apply_chains(
 
 def _fill_to_level(
     members: Sequence[str],
-    topics: Mapping[str, frozenset[str]],
+    topics: Mapping[str, tuple[str, ...]],
     count: dict[str, int],
     pos: dict[str, int],
     pools: dict[str, list[TopicPartition]],
