@@ -9,6 +9,11 @@ and the ratio kafka-python / ours.
 Scenario 2 — 300 members x 3,000 partitions, each member subscribed to a random subset of
 10 topics (the general path), initial assignment, both libraries, with the count spread.
 
+Scenario 2b — the general path against the identical-subscription path at the same size
+(1,000 x 10,000 and 2,000 x 20,000, 10 topics), core only, initial assignment: CPU seconds of
+each (best of three; CPU time, so a busy machine does not blur the ratio) and the ratio
+general / identical.
+
 Scenario 3 — 2,000 members x 1,000,000 partitions (500 topics x 2,000), identical
 subscriptions, ours only (core): initial assignment and rebalance after one member leaves,
 each in a fresh process, with its RSS before the call and the peak RSS during it (sampled).
@@ -161,6 +166,37 @@ def scenario_general(skip_baseline: bool) -> None:
               f"{max(sizes) - min(sizes):>13}", flush=True)
 
 
+def cpu_timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    """CPU seconds of ``fn(*args)`` (this process only) and its result."""
+    gc.collect()
+    start = time.process_time()
+    result = fn(*args)
+    return time.process_time() - start, result
+
+
+def scenario_general_vs_identical() -> None:
+    print("\n== general path (each member a random subset of 10 topics) against identical "
+          "subscriptions, same size, core only, initial assignment")
+    print(f"{'members x partitions':<24}{'identical cpu s':>16}{'general cpu s':>15}{'ratio':>8}"
+          f"{'general spread':>16}")
+    assignor = get_assignor("sticky")
+    for members, per_topic in ((1000, 1000), (2000, 2000)):
+        rnd = random.Random(7)
+        counts = {f"topic-{i:02d}": per_topic for i in range(10)}
+        names = sorted(counts)
+        meta = ClusterMetadata(counts)
+        same = {f"c-{i:04d}": MemberSubscription(f"c-{i:04d}", frozenset(names))
+                for i in range(members)}
+        mixed = {m: MemberSubscription(m, frozenset(rnd.sample(names, rnd.randint(1, 10))))
+                 for m in same}
+        t_same = min(cpu_timed(assignor.assign, same, meta)[0] for _ in range(3))
+        runs = [cpu_timed(assignor.assign, mixed, meta) for _ in range(3)]
+        t_mixed = min(t for t, _ in runs)
+        sizes = runs[0][1].counts().values()
+        print(f"{f'{members:,} x {10 * per_topic:,}':<24}{t_same:>16.3f}{t_mixed:>15.3f}"
+              f"{t_mixed / t_same:>7.1f}x{max(sizes) - min(sizes):>16}", flush=True)
+
+
 def _large_child(event: str, name: str, out: Any) -> None:
     members, topics, per_topic = 2000, 500, 2000
     counts = {f"topic-{i:03d}": per_topic for i in range(topics)}
@@ -222,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}")
     scenario_small(args.skip_baseline)
     scenario_general(args.skip_baseline)
+    scenario_general_vs_identical()
     if not args.skip_large:
         scenario_large()
     return 0

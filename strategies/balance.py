@@ -12,13 +12,18 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   partitions can restore balance instead. When the claims are part of some count-optimal
   assignment, all of them are kept (which is why cooperative rebalances settle in two rounds);
 * **rack preference** (KIP-881), when racks are known — partitions that must move or are new go
-  to members with a replica on their rack where counts allow; kept claims are never moved for
-  locality and balance is never traded for it.
+  to members with a replica on their rack where counts allow; then count-preserving swaps
+  (:mod:`strategies.locality`) raise locality, moving a kept claim only when each partition
+  moved buys at least one more local partition (never with ``move_kept`` false); balance is
+  never traded for locality.
 
 Identical subscriptions take a fast path linear in the number of partitions; different
-subscriptions take a general path: free partitions go to the least loaded subscriber, most
-constrained topics first, then improving chains of hand-overs (breadth-first over members and
-topics) run until none is left — first through newly placed partitions, then through any.
+subscriptions take a general path: free partitions go to the least loaded subscribers, most
+constrained topics first (in bulk, by water-filling each topic's subscribers), then direct
+hand-overs topic by topic and improving chains of hand-overs run until none is left — first
+through newly placed partitions, then through any. Chains are found by one breadth-first search
+from all members at once, richest first, expanding each topic once, so a pass costs one walk
+over the subscriptions and applies many chains.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
+from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
 
@@ -50,13 +56,15 @@ def sticky_assignment(
     cluster: ClusterMetadata,
     claims_of: Callable[[str, MemberSubscription], Claim],
     assignor: str,
+    move_kept: bool = True,
 ) -> GroupAssignment:
     """Balance ``group`` keeping what each member claims (``claims_of(member_id, subscription)``
-    gives the partitions it held and the generation), rack-aware when racks are known."""
+    gives the partitions it held and the generation), rack-aware when racks are known; with
+    ``move_kept`` false no claim kept by balance is moved for locality."""
     g = prepare(group, cluster)
     kept = resolve_claims(g, cluster, {m: claims_of(m, group[m]) for m in g.members}, assignor)
     racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
-    return GroupAssignment.of(balance(g, cluster, kept, racks))
+    return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
 
 def resolve_claims(
@@ -126,14 +134,22 @@ def balance(
     cluster: ClusterMetadata,
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None = None,
+    move_kept: bool = True,
 ) -> dict[str, list[TopicPartition]]:
     """A balanced assignment keeping as many ``kept`` claims as balance allows."""
     if not g.members:
         return {}
     first = g.topics[g.members[0]]
-    if all(g.topics[m] == first for m in g.members):
-        return _fast_path(g, cluster, kept, racks)
-    return _general_path(g, cluster, kept, racks)
+    identical = all(g.topics[m] == first for m in g.members)
+    if identical:
+        out = _fast_path(g, cluster, kept, racks)
+    else:
+        out = _general_path(g, cluster, kept, racks)
+    if racks is not None:
+        previous = {tp: m for m, parts in kept.items() for tp in parts}
+        improve_locality(out, previous, racks, cluster.replica_racks,
+                         None if identical else g.topics, move_kept)
+    return out
 
 
 _make = partial(tuple.__new__, TopicPartition)
@@ -169,13 +185,25 @@ def _fast_path(
         if quota[m] == q:
             quota[m] = q + 1
             extra -= 1
-    out = {m: kept[m][:quota[m]] for m in members}
+    if racks is None:
+        out = {m: kept[m][:quota[m]] for m in members}
+    else:
+        out = {m: _local_first(kept[m], racks.get(m), cluster)[:quota[m]] for m in members}
     free = _free_partitions(topics, cluster, set().union(*out.values()))
     deficit = {m: quota[m] - len(out[m]) for m in members}
     if racks is not None:
         free = _rack_first(free, deficit, out, racks, cluster)
     _deal(free, deficit, out, members)
     return out
+
+
+def _local_first(parts: list[TopicPartition], rack: str | None, cluster: ClusterMetadata
+                 ) -> list[TopicPartition]:
+    """``parts`` with those having a replica on ``rack`` first (each group in order)."""
+    if rack is None:
+        return parts
+    replica_racks = cluster.replica_racks
+    return sorted(parts, key=lambda tp: rack not in replica_racks.get(tp, ()))
 
 
 def _rack_first(
@@ -228,10 +256,13 @@ def _deal(
     i = 0
     level = 0
     while active:
-        for m in active:
-            out[m].append(free[i])
-            i += 1
-        level += 1
+        k = len(active)
+        top = min(deficit[m] for m in active)
+        block = free[i:i + k * (top - level)]
+        for j, m in enumerate(active):
+            out[m].extend(block[j::k])
+        i += len(block)
+        level = top
         active = [m for m in active if deficit[m] > level]
 
 
@@ -253,36 +284,46 @@ def _general_path(
             sticky[m].setdefault(tp.topic, []).append(tp)
             taken.add(tp)
 
+    by_set: dict[frozenset[str], tuple[str, ...]] = {}
+    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
+               for m, ts in g.topics.items()}
+
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
     order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
-    heaps: dict[str, list[tuple[int, int, str]]] = {}
+    pools = {t: _free_partitions((t,), cluster, taken) for t in order}
+    if racks is None and not taken:
+        _fill_to_level(members, ordered, count, pos, pools, fresh)
     for t in order:
         subs = subscribers[t]
-        for tp in cluster.partitions_of(t):
-            if tp in taken:
-                continue
-            if racks is not None and tp in cluster.replica_racks:
-                m = _least_loaded_rack_aware(subs, count, pos, racks, cluster.replica_racks[tp])
-            else:
-                m = _pop_least_loaded(heaps, t, subs, count, pos)
+        free = pools[t]
+        if racks is None:
+            _water_fill(free, subs, count, pos, fresh)
+            continue
+        for tp in free:
+            m = _least_loaded_rack_aware(subs, count, pos, racks,
+                                         cluster.replica_racks.get(tp, frozenset()))
             fresh[m].setdefault(t, []).append(tp)
             count[m] += 1
 
     # 2. Improve along chains: while some member could pass one partition down a chain of
     #    subscribers to a member owning two or more fewer, do it — first with newly placed
-    #    partitions only (free of cost), then, when none is left, moving kept ones.
+    #    partitions only (free of cost), then, when none is left, moving kept ones (one chain
+    #    at a time, so newly placed partitions are tried again after each).
+    poorest = _Poorest(count, pos, subscribers, g.topics)
     while True:
-        chain = _improving_chain(members, count, pos, subscribers, (fresh,))
-        if chain is None:
-            chain = _improving_chain(members, count, pos, subscribers, (fresh, sticky))
-        if chain is None:
+        while True:
+            while _direct_moves(count, pos, ordered, poorest, fresh, racks, cluster):
+                pass
+            ends = _apply_chains(members, count, pos, subscribers, ordered, (fresh,), fresh,
+                                 sticky, racks, cluster, many=True)
+            if not ends:
+                break
+            poorest.changed(ends)
+        ends = _apply_chains(members, count, pos, subscribers, ordered, (fresh, sticky), fresh,
+                             sticky, racks, cluster, many=False)
+        if not ends:
             break
-        for src, dst, topic in chain:
-            pool = fresh[src].get(topic) or sticky[src][topic]
-            tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
-            fresh[dst].setdefault(topic, []).append(tp)
-        count[chain[0][0]] -= 1
-        count[chain[-1][1]] += 1
+        poorest.changed(ends)
 
     return {
         m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
@@ -290,74 +331,202 @@ def _general_path(
     }
 
 
-def _improving_chain(
+class _Poorest:
+    """Per topic, its subscribers in a heap by (count, member order), refreshed lazily: every
+    count change pushes the member again into the heaps of its topics; stale entries are
+    dropped when they surface."""
+
+    def __init__(self, count: dict[str, int], pos: dict[str, int],
+                 subscribers: Mapping[str, list[str]], topics: Mapping[str, frozenset[str]]
+                 ) -> None:
+        self.count = count
+        self.pos = pos
+        self.topics = topics
+        self.heaps = {t: [(count[m], pos[m], m) for m in subs] for t, subs in subscribers.items()}
+        for heap in self.heaps.values():
+            heapq.heapify(heap)
+
+    def of(self, topic: str) -> str:
+        heap = self.heaps[topic]
+        count = self.count
+        while heap[0][0] != count[heap[0][2]]:
+            heapq.heappop(heap)
+        return heap[0][2]
+
+    def changed(self, members: Sequence[str]) -> None:
+        for m in members:
+            entry = (self.count[m], self.pos[m], m)
+            for t in self.topics[m]:
+                heapq.heappush(self.heaps[t], entry)
+
+
+def _direct_moves(
+    count: dict[str, int],
+    pos: dict[str, int],
+    ordered: Mapping[str, tuple[str, ...]],
+    poorest: _Poorest,
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+    racks: Mapping[str, str | None] | None,
+    cluster: ClusterMetadata,
+) -> bool:
+    """Chains of one step: richest members first, each newly placed partition goes to the
+    poorest subscriber of its topic while they differ by two or more. ``True`` if any moved."""
+    low = min(count.values())
+    rich = sorted((m for m in count if count[m] - low >= 2), key=lambda m: (-count[m], pos[m]))
+    moved = False
+    for src in rich:
+        mine = fresh[src]
+        for topic in ordered[src]:
+            pool = mine.get(topic)
+            while pool:
+                dst = poorest.of(topic)
+                if count[src] - count[dst] < 2:
+                    break
+                tp = _pick_for(pool, racks, racks.get(dst) if racks else None, cluster)
+                fresh[dst].setdefault(topic, []).append(tp)
+                count[src] -= 1
+                count[dst] += 1
+                poorest.changed((src, dst))
+                moved = True
+    return moved
+
+
+def _apply_chains(
     members: Sequence[str],
     count: dict[str, int],
     pos: dict[str, int],
     subscribers: Mapping[str, list[str]],
+    ordered: Mapping[str, tuple[str, ...]],
     holdings: tuple[dict[str, dict[str, list[TopicPartition]]], ...],
-) -> list[tuple[str, str, str]] | None:
-    """A chain of moves taking one partition from a member to one owning two or more fewer.
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+    sticky: dict[str, dict[str, list[TopicPartition]]],
+    racks: Mapping[str, str | None] | None,
+    cluster: ClusterMetadata,
+    many: bool,
+) -> list[str]:
+    """Apply chains of moves, each taking one partition from a member to one owning two or
+    more fewer, and return the members at their ends; none when there is no such chain — then
+    the counts are optimal for the partitions ``holdings`` allow to move.
 
     Each step ``(src, dst, topic)`` moves one of ``src``'s partitions of ``topic`` (found in
     ``holdings``) to ``dst``, a subscriber of ``topic``; only the ends change count, and the
-    sum of squared counts strictly drops. ``None`` when no such chain exists — then the counts
-    are optimal for the partitions ``holdings`` allow to move (no improving path exists).
+    sum of squared counts strictly drops. One breadth-first search from every member at once,
+    richest first, labels each member with the richest member that can reach it (each topic is
+    expanded once: its subscribers are all reached from the first member holding it); then the
+    poorest members take a chain from their label while the chain is still valid (``many``),
+    or only the first one.
     """
+    richest = sorted(members, key=lambda m: (-count[m], pos[m]))
     low = min(count.values())
-    for source in sorted(members, key=lambda m: (-count[m], pos[m])):
+    root: dict[str, str] = {}
+    parent: dict[str, tuple[str, str]] = {}
+    expanded: set[str] = set()
+    for source in richest:
         if count[source] - low < 2:
-            return None
-        back: dict[str, tuple[str, str]] = {source: ("", "")}
-        seen_topics: set[str] = set()
-        best: str | None = None
+            break
+        if source in root:
+            continue
+        root[source] = source
         frontier = [source]
         while frontier:
             nxt: list[str] = []
             for src in frontier:
-                held = sorted({t for h in holdings for t, ps in h[src].items()
-                               if ps and t not in seen_topics}, key=java_str_key)
+                held = [t for t in ordered[src]
+                        if t not in expanded and any(h[src].get(t) for h in holdings)]
                 for topic in held:
-                    seen_topics.add(topic)
+                    expanded.add(topic)
                     for dst in subscribers[topic]:
-                        if dst not in back:
-                            back[dst] = (src, topic)
+                        if dst not in root:
+                            root[dst] = source
+                            parent[dst] = (src, topic)
                             nxt.append(dst)
             frontier = nxt
-        for m in back:
-            if count[source] - count[m] >= 2 and (
-                    best is None or (count[m], pos[m]) < (count[best], pos[best])):
-                best = m
-        if best is not None:
-            chain = []
-            node = best
-            while node != source:
-                prev, via = back[node]
-                chain.append((prev, node, via))
-                node = prev
-            return chain[::-1]
-    return None
+    ends: list[str] = []
+    for dst in sorted(parent, key=lambda m: (count[m], pos[m])):
+        source = root[dst]
+        if count[source] - count[dst] < 2:
+            continue
+        chain = []
+        node = dst
+        while node != source:
+            prev, via = parent[node]
+            chain.append((prev, node, via))
+            node = prev
+        if not all(any(h[src].get(topic) for h in holdings) for src, _, topic in chain):
+            continue
+        for src, to, topic in reversed(chain):
+            pool = fresh[src].get(topic) or sticky[src][topic]
+            tp = _pick_for(pool, racks, racks.get(to) if racks else None, cluster)
+            fresh[to].setdefault(topic, []).append(tp)
+        count[source] -= 1
+        count[dst] += 1
+        ends += (source, dst)
+        if not many:
+            break
+    return ends
 
 
-def _pop_least_loaded(
-    heaps: dict[str, list[tuple[int, int, str]]],
-    topic: str,
+def _fill_to_level(
+    members: Sequence[str],
+    topics: Mapping[str, tuple[str, ...]],
+    count: dict[str, int],
+    pos: dict[str, int],
+    pools: dict[str, list[TopicPartition]],
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+) -> None:
+    """Members with the fewest topics first, each takes free partitions up to the mean count
+    (rounded down), from its topics with the most left; what is left stays in ``pools``.
+
+    Used for a fresh group (nothing kept), where it leaves little for the hand-overs to fix;
+    with kept partitions the topic-by-topic filling alone leaves more chains of newly placed
+    partitions to use instead of kept ones."""
+    total = sum(count.values()) + sum(len(p) for p in pools.values())
+    level = total // len(members)
+    for m in sorted(members, key=lambda m: (len(topics[m]), pos[m])):
+        room = level - count[m]
+        while room > 0:
+            best = None
+            for t in topics[m]:
+                if pools[t] and (best is None or len(pools[t]) > len(pools[best])):
+                    best = t
+            if best is None:
+                break
+            pool = pools[best]
+            take = pool[len(pool) - min(room, len(pool)):]
+            del pool[len(pool) - len(take):]
+            fresh[m].setdefault(best, []).extend(take)
+            count[m] += len(take)
+            room -= len(take)
+
+
+def _water_fill(
+    free: list[TopicPartition],
     subs: list[str],
     count: dict[str, int],
     pos: dict[str, int],
-) -> str:
-    """The least loaded subscriber of ``topic``, via a lazily refreshed heap (counts only grow)."""
-    heap = heaps.get(topic)
-    if heap is None:
-        heap = [(count[m], pos[m], m) for m in subs]
-        heapq.heapify(heap)
-        heaps[topic] = heap
-    while True:
-        c, p, m = heap[0]
-        if c == count[m]:
-            heapq.heapreplace(heap, (c + 1, p, m))
-            return m
-        heapq.heapreplace(heap, (count[m], p, m))
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+) -> None:
+    """Give ``free`` (partitions of one topic) to ``subs`` as one at a time to the least loaded
+    would, in bulk: the least loaded are raised to a common level, the first in member order
+    taking one more; each takes a contiguous run of ``free``."""
+    if not free:
+        return
+    order = sorted(subs, key=lambda m: (count[m], pos[m]))
+    n = len(free)
+    j = 0
+    prefix = 0
+    while j < len(order) and count[order[j]] * j - prefix <= n:
+        prefix += count[order[j]]
+        j += 1
+    level, extra = divmod(n + prefix, j)
+    start = 0
+    for m in sorted(order[:j], key=pos.__getitem__):
+        take = level + (1 if extra > 0 else 0) - count[m]
+        extra -= 1
+        if take > 0:
+            fresh[m].setdefault(free[0].topic, []).extend(free[start:start + take])
+            count[m] += take
+            start += take
 
 
 def _least_loaded_rack_aware(

@@ -4,7 +4,9 @@ Guarantees: the sticky assignor's balance and stickiness for the final placement
 round, a partition that some *other* member still claims in ``owned_partitions`` is withheld
 (assigned to nobody) so no partition is ever owned by two members. The owner sees the partition
 missing from its assignment, revokes it and rejoins; the next round hands it over. With
-unchanged membership the group settles in two rounds.
+unchanged membership the group settles in two rounds, and no revocation is wasted: the first
+round aims at the target the second confirms, so a revoked partition never returns to the
+member that revoked it.
 
 It supports COOPERATIVE and EAGER. Under EAGER, members revoke everything before joining and
 send no owned partitions, so nothing is withheld and one round settles — this is what makes the
@@ -33,6 +35,7 @@ from strategies.core import (
     RebalanceProtocol,
     TopicPartition,
 )
+from strategies.group import has_racks
 
 log = logging.getLogger("strategies")
 
@@ -45,11 +48,51 @@ class CooperativeStickyAssignor(Assignor):
     claims = {"balance": 1, "balance_any_subscriptions": True, "sticky": True}
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return withhold_transfers(self.target(group, cluster), group)
+        return self._settle(group, cluster)[1]
 
-    def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        """The final placement this round aims at, before anything is withheld."""
-        return sticky_assignment(group, cluster, self.claims_of, self.name)
+    def settled_target(self, group: GroupSubscription, cluster: ClusterMetadata
+                       ) -> GroupAssignment:
+        """The target the next round confirms, so no revoked partition returns to its owner.
+
+        When the cautious target (no kept partition moved for rack locality) needs nothing
+        withheld, it is the answer and no second round is needed. Otherwise members revoke
+        anyway, so the full target (which may also move kept partitions to their replicas'
+        racks) is taken, and the cautious target is re-run on what the round hands out (every
+        member owning its share minus the withheld partitions) until that share stops
+        changing. A cautious re-run keeps everything handed out (part of a balanced
+        assignment) and may only add to it, so the loop ends; the next round, fed exactly that
+        ownership, computes the same cautious target and hands it all out: nothing revoked now
+        is given back, nothing handed out now is revoked.
+        """
+        return self._settle(group, cluster)[0]
+
+    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata
+                ) -> tuple[GroupAssignment, GroupAssignment]:
+        """The settled target and what this round hands out of it."""
+        target = self.target(group, cluster, move_kept=False)
+        handed = withhold_transfers(target, group)
+        if handed is target:
+            return target, handed
+        if has_racks(group, cluster):
+            target = self.target(group, cluster)
+            handed = withhold_transfers(target, group)
+        generation = max((s.generation for s in group.values()), default=-1) + 1
+        while True:
+            again = self.target(with_ownership(group, handed.owned, generation), cluster,
+                                move_kept=False)
+            again_handed = withhold_transfers(again, group)
+            if again_handed == handed or not _grows(handed, again_handed):
+                return again, again_handed
+            handed = again_handed
+
+    def target(self, group: GroupSubscription, cluster: ClusterMetadata,
+               move_kept: bool = True) -> GroupAssignment:
+        """The final placement this round aims at, before anything is withheld.
+
+        With ``move_kept`` false, no partition that balance lets a member keep is moved to
+        another member for rack locality.
+        """
+        return sticky_assignment(group, cluster, self.claims_of, self.name, move_kept)
 
     def claims_of(
         self, member_id: str, sub: MemberSubscription
@@ -83,18 +126,29 @@ def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> Gro
 
     A member keeps what it already claims; a partition it does not claim but some other member
     does is withheld this round, so it is never given out while someone may still consume it.
+    When nothing is withheld, ``target`` itself is returned.
     """
     own = {m: set(sub.owned_partitions) for m, sub in group.items()}
     everyone = set().union(*own.values()) if own else set()
     if not everyone:
         return target
     out: dict[str, tuple[TopicPartition, ...]] = {}
+    withheld = False
     for m, parts in target.owned.items():
         moving = set(parts).difference(own.get(m, ()))
         held_elsewhere = everyone.intersection(moving)
-        out[m] = (tuple(tp for tp in parts if tp not in held_elsewhere) if held_elsewhere
-                  else parts)
-    return GroupAssignment(MappingProxyType(out))
+        if held_elsewhere:
+            withheld = True
+            out[m] = tuple(tp for tp in parts if tp not in held_elsewhere)
+        else:
+            out[m] = parts
+    return GroupAssignment(MappingProxyType(out)) if withheld else target
+
+
+def _grows(before: GroupAssignment, after: GroupAssignment) -> bool:
+    """Every member hands out at least what it did ``before``, and someone more."""
+    return before != after and all(
+        set(tps) <= set(after.owned.get(m, ())) for m, tps in before.owned.items())
 
 
 def with_ownership(

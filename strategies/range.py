@@ -1,17 +1,35 @@
 """The range assignor: per topic, contiguous blocks of partitions.
 
-Guarantee (Java ``RangeAssignor`` semantics): for each topic, its subscribers are sorted —
-static members by ``group.instance.id`` first, then dynamic members by member id — and the
-topic's partitions, in numeric order, are cut into contiguous blocks; the first ``N % C``
-subscribers get one extra. Without racks the result is identical to Java's for every input,
-including any mix of static and dynamic members and members subscribed to different topics.
+Guarantee (Java ``RangeAssignor`` semantics, kafka-clients 4.x): for each topic, its
+subscribers are sorted — static members by ``group.instance.id`` first, then dynamic members by
+member id — and the topic's partitions, in numeric order, are cut into contiguous blocks; the
+first ``N % C`` subscribers get one extra. Without racks the result is identical to Java's for
+every input, including any mix of static and dynamic members and members subscribed to
+different topics.
 
-Rack-aware (KIP-881): when members send a rack and replica racks are known, every member
-keeps exactly the partition count plain range gives it, but takes partitions with a replica on
-its rack first. Which partition lands where may then differ from Java's rack-aware range.
+Rack-aware (KIP-881), with Java's algorithm step for step: a topic takes the rack-aware path
+when one of its subscribers sends a rack, that rack holds a replica of the topic, and not every
+partition has the same replica racks. Then
+
+* **co-partitioning first**: topics with the same subscribers and the same partition count are
+  placed together — partition ``i`` of all of them goes to the first subscriber (in member
+  order) that has room in every one of them and whose rack holds a replica of partition ``i``
+  of every one of them (a member without a rack matches any partition); so partition ``i`` of
+  co-partitioned topics always lands on one member, with or without racks;
+* a topic with no co-partitioned peer gives each subscriber, in member order, the same-rack
+  partitions it has room for;
+* what is left is dealt in member order, each member taking the lowest unassigned partitions
+  up to its room.
+
+Room is per topic: ``N // C`` each, plus one for as long as fewer than ``N % C`` subscribers have
+taken an extra — so each topic stays range-balanced (counts ``N // C`` or ``N // C + 1``, exactly
+``N % C`` of them higher), though which subscriber takes an extra may follow the racks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 
 from strategies.core import (
     Assignor,
@@ -21,57 +39,116 @@ from strategies.core import (
     RebalanceProtocol,
     TopicPartition,
 )
-from strategies.group import has_racks, prepare
+from strategies.group import prepare
 
 
 class RangeAssignor(Assignor):
-    """Java-compatible range assignment, optionally rack-aware (never at the cost of counts)."""
+    """Java-compatible range assignment, optionally rack-aware as Java's (KIP-881)."""
 
     name = "range"
     protocols = (RebalanceProtocol.EAGER,)
 
     def assign(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
         g = prepare(group, cluster)
-        racks = has_racks(group, cluster)
+        racks = {m: group[m].rack or None for m in g.members}
         owned: dict[str, list[TopicPartition]] = {m: [] for m in g.members}
-        for topic, consumers in g.subscribers().items():
-            n = cluster.partition_counts[topic]
-            per, extra = divmod(n, len(consumers))
-            quotas = [per + (1 if i < extra else 0) for i in range(len(consumers))]
-            parts = cluster.partitions_of(topic)
-            if racks:
-                _rack_aware_fill(consumers, quotas, parts, group, cluster, owned)
-            else:
-                start = 0
-                for m, q in zip(consumers, quotas, strict=True):
-                    owned[m].extend(parts[start:start + q])
-                    start += q
+        states = [_TopicState(t, subs, cluster, racks)
+                  for t, subs in g.subscribers().items() if subs]
+        if any(s.needs_rack_aware for s in states):
+            _assign_with_rack_matching(states, owned)
+        for s in states:
+            s.assign_ranges(owned)
         return GroupAssignment.of(owned)
 
 
-def _rack_aware_fill(
-    consumers: list[str],
-    quotas: list[int],
-    parts: tuple[TopicPartition, ...],
-    group: GroupSubscription,
-    cluster: ClusterMetadata,
-    owned: dict[str, list[TopicPartition]],
-) -> None:
-    """Fill each consumer's quota with same-rack partitions first, then the rest in order."""
-    taken: set[TopicPartition] = set()
-    left = dict(zip(consumers, quotas, strict=True))
-    for m in consumers:
-        rack = group[m].rack
-        if rack is None:
-            continue
-        for tp in parts:
-            if left[m] == 0:
+class _TopicState:
+    """One topic's placement in progress: Java's ``TopicAssignmentState``."""
+
+    def __init__(self, topic: str, consumers: list[str], cluster: ClusterMetadata,
+                 racks: Mapping[str, str | None]) -> None:
+        n = cluster.partition_counts[topic]
+        self.topic = topic
+        self.consumers = consumers
+        self.racks = racks
+        self.unassigned: dict[int, None] = dict.fromkeys(range(n))
+        self.assigned = dict.fromkeys(consumers, 0)
+        self.per, self.extra = divmod(n, len(consumers))
+        consumer_racks = {racks[c] for c in consumers} - {None}
+        if consumer_racks:
+            known = cluster.replica_racks
+            empty: frozenset[str] = frozenset()
+            self.partition_racks = [known.get(TopicPartition(topic, p), empty) for p in range(n)]
+        else:
+            self.partition_racks = []
+        every = frozenset().union(*self.partition_racks)
+        self.needs_rack_aware = bool(consumer_racks & every) and any(
+            r != every for r in self.partition_racks)
+
+    def group_key(self) -> tuple[tuple[tuple[str, str | None], ...], int]:
+        """Topics with equal keys are co-partitioned: same subscribers (and racks), same size."""
+        return tuple((c, self.racks[c]) for c in self.consumers), len(self.partition_racks)
+
+    def racks_match(self, consumer: str, p: int) -> bool:
+        rack = self.racks[consumer]
+        return rack is None or rack in self.partition_racks[p]
+
+    def room(self, consumer: str) -> int:
+        return max(0, self.per + (1 if self.extra > 0 else 0) - self.assigned[consumer])
+
+    def take(self, consumer: str, parts: Sequence[int], owned: dict[str, list[TopicPartition]]
+             ) -> None:
+        owned[consumer].extend(TopicPartition(self.topic, p) for p in parts)
+        self.assigned[consumer] += len(parts)
+        if self.assigned[consumer] > self.per:
+            self.extra -= 1
+        for p in parts:
+            del self.unassigned[p]
+
+    def assign_ranges(self, owned: dict[str, list[TopicPartition]],
+                      may_take: Callable[[str, int], bool] | None = None) -> None:
+        """Each consumer in order takes the lowest unassigned partitions it may, up to its room."""
+        if may_take is None:
+            rest = list(self.unassigned)
+            start = 0
+            for c in self.consumers:
+                if start >= len(rest):
+                    return
+                k = self.room(c)
+                if k:
+                    self.take(c, rest[start:start + k], owned)
+                    start += k
+            return
+        for c in self.consumers:
+            if not self.unassigned:
+                return
+            parts = list(islice((p for p in self.unassigned if may_take(c, p)), self.room(c)))
+            if parts:
+                self.take(c, parts, owned)
+
+
+def _assign_with_rack_matching(states: list[_TopicState],
+                               owned: dict[str, list[TopicPartition]]) -> None:
+    groups: dict[object, list[_TopicState]] = {}
+    for s in states:
+        groups.setdefault(s.group_key(), []).append(s)
+    for peers in groups.values():
+        if len(peers) > 1:
+            _assign_co_partitioned(peers, owned)
+        elif peers[0].needs_rack_aware:
+            peers[0].assign_ranges(owned, peers[0].racks_match)
+
+
+def _assign_co_partitioned(peers: list[_TopicState],
+                           owned: dict[str, list[TopicPartition]]) -> None:
+    """Partition ``i`` of every peer to the first consumer matching all of them, with room."""
+    remaining = list(peers[0].consumers)
+    for p in range(len(peers[0].partition_racks)):
+        for c in remaining:
+            if all(s.racks_match(c, p) and s.room(c) > 0 for s in peers):
+                for s in peers:
+                    s.take(c, (p,), owned)
+                if not any(s.room(c) > 0 for s in peers):
+                    remaining.remove(c)
                 break
-            if tp not in taken and rack in cluster.replica_racks.get(tp, ()):
-                owned[m].append(tp)
-                taken.add(tp)
-                left[m] -= 1
-    rest = iter(tp for tp in parts if tp not in taken)
-    for m in consumers:
-        for _ in range(left[m]):
-            owned[m].append(next(rest))
+        if not remaining:
+            return

@@ -51,7 +51,9 @@ class WeightedStickyAssignor(CooperativeStickyAssignor):
         self.weights = weights
         self.default_weight = float(default_weight)
 
-    def target(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+    def target(self, group: GroupSubscription, cluster: ClusterMetadata,
+               move_kept: bool = True) -> GroupAssignment:
+        """The load-balanced placement (``move_kept`` is moot: weights ignore racks)."""
         g = prepare(group, cluster)
         claims = {m: self.claims_of(m, group[m]) for m in g.members}
         kept = resolve_claims(g, cluster, claims, self.name)
