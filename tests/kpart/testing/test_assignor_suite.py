@@ -32,15 +32,13 @@ def test_eager_builtins_pass_every_property(target: str) -> None:
     assert check_assignor(target, profile=SMALL, seed=2).ok
 
 
-def test_cooperative_sticky_passes_the_cooperative_properties_but_wasted_revocations() -> None:
+def test_cooperative_sticky_passes_the_cooperative_properties() -> None:
     report = check_assignor(CooperativeStickyAssignor, profile=SMALL, seed=3, raise_on_failure=False)
-    assert failed(report) <= {"no_wasted_revocations"}
+    assert failed(report) == set()
     assert {r.property for r in report.results} >= {
         "never_hands_out_a_partition_another_member_still_owns", "settles_within_the_claimed_rounds"}
 
 
-@pytest.mark.xfail(strict=True, reason="cooperative-sticky hands revoked partitions back to their "
-                   "owner; remove this marker once its fix lands")
 def test_cooperative_sticky_wastes_no_revocations() -> None:
     check_assignor(CooperativeStickyAssignor, seed=1, properties=["no_wasted_revocations"])
 
