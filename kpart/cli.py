@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kpart import __version__
 from kpart.broker import BrokerError, LocalCluster
-from kpart.commands import compare, partitions, simulate
+from kpart.commands import compare, partitions, simulate, soak
 
 DEFAULT_STATE_DIR = Path(os.environ.get("KPART_STATE_DIR", Path.cwd() / ".kpart" / "cluster"))
 
@@ -78,6 +78,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     simulate.add,
     compare.add,
     partitions.add,
+    soak.add,
 ]
 
 
