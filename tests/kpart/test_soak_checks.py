@@ -33,7 +33,8 @@ def run(incs: list[checks.Incarnation], acked: dict[str, tuple[int, int]] | None
 
 def test_two_members_holding_a_partition_at_once_is_an_overlap() -> None:
     a = checks.Incarnation("a", [start(0), own(1, "add", [0]), read(2, (0, 0, "u:0")), own(6, "remove", [0])])
-    b = checks.Incarnation("b", [start(0), own(5, "add", [0]), read(5.5, (0, 1, "u:1")), own(9, "remove", [0])])
+    b = checks.Incarnation("b", [start(0), own(5, "add", [0]), read(5.5, (0, 1, "u:1")),
+                                 own(9, "remove", [0])])
     res = run([a, b])
     assert len(res.overlaps) == 1
     o = res.overlaps[0]
@@ -113,7 +114,8 @@ def test_the_schedule_is_seeded_and_spaced() -> None:
     assert one == again and one != other
     assert sorted(f.kind for f in one) == sorted(FAULTS)
     times = [f.at for f in one]
-    assert times == sorted(times) and min(b - a for a, b in zip(times, times[1:], strict=False)) >= 200 / 10 * 0.8
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert times == sorted(times) and min(gaps) >= 200 / 10 * 0.8
     with pytest.raises(ValueError, match="unknown fault 'meteor'"):
         build_schedule(("meteor",), 60, 1)
 
