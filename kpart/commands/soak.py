@@ -22,6 +22,8 @@ def _faults(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
     from kpart.broker import BrokerError
     from kpart.soak.runner import SoakConfig, SoakRun
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with SoakRun(cfg, say) as soak:
             report = soak.run()
-    except (BrokerError, ValueError, RuntimeError) as exc:
+    except (BrokerError, ValueError, RuntimeError, KafkaError) as exc:
         return fail(f"soak failed: {exc}")
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2))

@@ -122,14 +122,19 @@ class SoakReport:
 class SoakRun:
     """One soak; use as a context manager so every process is gone when it exits."""
 
-    def __init__(self, config: SoakConfig, say: Callable[[str], None] = print) -> None:
+    def __init__(self, config: SoakConfig, say: Callable[[str], None] = print,
+                 cluster: SoakCluster | None = None) -> None:
+        """``cluster``: an already started :class:`SoakCluster` to use (and leave running);
+        by default the soak starts its own on free ports and stops it at the end."""
         self.cfg = config
         self.say = say
         self.rng = random.Random(config.seed)
         self._tmp = None if config.directory else tempfile.TemporaryDirectory(prefix="kpart-soak-")
         self.dir = Path(config.directory or self._tmp.name)  # type: ignore[union-attr]
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.cluster = SoakCluster.on_free_ports(self.dir / "cluster", nodes=3, tied_to_parent=True)
+        self.own_cluster = cluster is None
+        self.cluster = cluster or SoakCluster.on_free_ports(self.dir / "cluster", 3, tied_to_parent=True)
+        self.spawned: list[int] = []
         self.relay = StallableRelay()
         self.admin: Any = None
         self.producer: subprocess.Popen[bytes] | None = None
@@ -183,15 +188,21 @@ class SoakRun:
                 self.admin.close()
             self.admin = None
         self.relay.close()
-        self.cluster.stop(timeout=10)
+        if self.own_cluster:
+            self.cluster.stop(timeout=10)
+        else:
+            for node in self.cluster.dead_nodes():
+                self.cluster.restart(node.node_id)
         if self._tmp is not None:
             self._tmp.cleanup()
 
     def _spawn(self, module: str, cfg: dict[str, Any]) -> subprocess.Popen[bytes]:
         err = open(Path(cfg["log"]).with_suffix(".err"), "ab")  # noqa: SIM115 - handed to the child
         try:
-            return subprocess.Popen([sys.executable, "-m", module, json.dumps(cfg)], stdout=err,
+            proc = subprocess.Popen([sys.executable, "-m", module, json.dumps(cfg)], stdout=err,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.spawned.append(proc.pid)
+            return proc
         finally:
             err.close()
 
@@ -216,16 +227,15 @@ class SoakRun:
 
     # ---- set-up ----------------------------------------------------------------------------
     def start(self) -> None:
-        from kafka import KafkaAdminClient
         from kafka.admin import NewTopic
 
-        self.say(f"starting a 3-node cluster in {self.dir}")
-        self.cluster.start(timeout=180)
-        self.admin = KafkaAdminClient(bootstrap_servers=self.cluster.bootstrap.split(","),
-                                      reconnect_backoff_max_ms=1000, request_timeout_ms=15_000)
-        self.admin.create_topics([NewTopic(TOPIC, self.cfg.partitions, 3,
-                                           topic_configs={"min.insync.replicas": "2"})])
-        self._wait(lambda: all(v >= 0 for v in leaders(self.admin, TOPIC).values()), 60, "topic leaders")
+        if self.own_cluster:
+            self.say(f"starting a 3-node cluster in {self.dir}")
+            self.cluster.start(timeout=180)
+        self._admin(lambda a: a.create_topics([NewTopic(TOPIC, self.cfg.partitions, 3,
+                                                        topic_configs={"min.insync.replicas": "2"})]))
+        self._wait(lambda: all(v >= 0 for v in self._admin(lambda a: leaders(a, TOPIC)).values()), 60,
+                   "topic leaders")
         self.partitions_at = [(0.0, self.cfg.partitions)]
         self.producer = self._spawn("kpart.soak.producer_worker", {
             "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "topic": TOPIC,
@@ -240,6 +250,27 @@ class SoakRun:
         self._wait(self._all_settled, 120, "the groups to form")
         self.t0 = time.monotonic()
         self.partitions_at = [(self.t0 - 1e6, self.cfg.partitions)]
+
+    def _admin(self, call: Callable[[Any], Any], timeout: float = 60.0) -> Any:
+        """``call(admin)``, retried with a fresh admin client while brokers restart."""
+        from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.admin is None:
+                    self.admin = KafkaAdminClient(bootstrap_servers=self.cluster.bootstrap.split(","),
+                                                  reconnect_backoff_max_ms=1000, request_timeout_ms=10_000)
+                return call(self.admin)
+            except KafkaError:
+                with contextlib.suppress(Exception):
+                    self.admin.close()
+                self.admin = None
+                if time.monotonic() > deadline:
+                    raise
+                self._run_timers()
+                time.sleep(1.0)
 
     def _wait(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -292,7 +323,7 @@ class SoakRun:
 
     def _most_leaders(self) -> int:
         counts: dict[int, int] = {}
-        for leader in leaders(self.admin, TOPIC).values():
+        for leader in self._admin(lambda a: leaders(a, TOPIC)).values():
             if leader >= 0:
                 counts[leader] = counts.get(leader, 0) + 1
         return max(sorted(counts), key=lambda n: counts[n])
@@ -333,7 +364,7 @@ class SoakRun:
             if kind == "broker_kill":
                 node = self._most_leaders()
             else:
-                offsets = leaders(self.admin, "__consumer_offsets")
+                offsets = self._admin(lambda a: leaders(a, "__consumer_offsets"))
                 node = offsets[coordinator_partition(self.groups[0].group_id)]
                 f.detail = f"coordinator of {self.groups[0].group_id}"
             f.broker = node
@@ -342,7 +373,7 @@ class SoakRun:
         elif kind == "partition_expansion":
             from kafka.admin import NewPartitions
 
-            self.admin.create_partitions({TOPIC: NewPartitions(self.cfg.expand_to)})
+            self._admin(lambda a: a.create_partitions({TOPIC: NewPartitions(self.cfg.expand_to)}))
             self.partitions_at.append((time.monotonic(), self.cfg.expand_to))
             f.detail = str(self.cfg.expand_to)
         elif kind == "network_stall":
