@@ -79,6 +79,8 @@ def print_report(report: object) -> None:
                   f"{g.duplicate_causes}")
         for line in g.failures:
             print(f"FAILED {g.strategy}: {line}")
+        if g.overlap_after:
+            print(f"overlaps of {g.strategy}, by the fault before them: {g.overlap_after}")
     if report.groups:
         nm = report.groups[0].predicted["not_modelled"]
         if nm:

@@ -51,7 +51,12 @@ class Overlap:
     members: tuple[str, str]
     start: float
     end: float
-    records: int  # records of that partition processed inside the overlap
+    records: tuple[int, int]  # records of that partition each member processed inside the overlap
+
+    @property
+    def double_processed(self) -> bool:
+        """Both members processed records of the partition during the overlap."""
+        return min(self.records) > 0
 
 
 @dataclass
@@ -65,6 +70,7 @@ class GroupCheck:
     duplicate_causes: dict[str, int] = field(default_factory=dict)
     order_violations: int = 0
     overlaps: list[Overlap] = field(default_factory=list)
+    overlap_faults: list[str] = field(default_factory=list)  # the fault before each overlap
     rounds: int = 0
     rounds_per_fault: list[int] = field(default_factory=list)
     unsettled_faults: list[str] = field(default_factory=list)
@@ -92,7 +98,9 @@ class GroupCheck:
             o = max(self.overlaps, key=lambda o: o.end - o.start)
             out.append(f"{len(self.overlaps)} overlapping ownerships ({self.overlap_s:.2f} s in all; "
                        f"longest: partition {o.partition} held by {o.members[0]} and {o.members[1]} for "
-                       f"{o.end - o.start:.2f} s, {o.records} records processed meanwhile)")
+                       f"{o.end - o.start:.2f} s, processing {o.records[0]} and {o.records[1]} records "
+                       f"meanwhile; {sum(o.double_processed for o in self.overlaps)} overlaps in which "
+                       "both processed records)")
         if self.unexplained_duplicates:
             causes = {c: n for c, n in self.duplicate_causes.items() if c in self.UNEXPLAINED}
             out.append(f"{self.unexplained_duplicates} duplicates outside the at-least-once window {causes}")
@@ -165,9 +173,9 @@ def find_overlaps(intervals: list[Interval], reads: dict[str, list[Read]]) -> li
                 if a.member == b.member:
                     continue
                 start, end = b.start, min(a.end, b.end)
-                n = sum(1 for m in (a.member, b.member) for t, rp, _, _ in reads.get(m, ())
-                        if rp == p and start <= t <= end)
-                out.append(Overlap(p, (a.member, b.member), start, end, n))
+                na, nb = (sum(1 for t, rp, _, _ in reads.get(m, ()) if rp == p and start <= t <= end)
+                          for m in (a.member, b.member))
+                out.append(Overlap(p, (a.member, b.member), start, end, (na, nb)))
     return out
 
 
@@ -227,6 +235,8 @@ def check_group(
     res.duplicate_causes = dict(causes)
     res.order_violations = _order_violations(index, reads)
     res.overlaps = find_overlaps(intervals, reads)
+    res.overlap_faults = [next((label for t, label in reversed(faults) if t <= o.start), "none")
+                          for o in res.overlaps]
     _rounds(res, incarnations, faults, intervals, partitions_at, window[1])
     res.unowned_ps, res.max_unowned_s = _unowned(intervals, partitions_at, window)
     res.pauses = [gap for inc in incarnations for gap in _pauses(inc)]

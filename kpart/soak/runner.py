@@ -97,6 +97,8 @@ class GroupReport:
     rounds_per_fault: list[int]
     overlaps: int
     overlap_s: float
+    overlap_after: dict[str, int]  # overlaps by the fault that preceded them
+    double_processed: int  # overlaps in which both members processed records
     unowned_ps: float
     max_unowned_s: float
     pause_mean_s: float
@@ -496,7 +498,10 @@ class SoakRun:
                 consumed=res.consumed, lost=len(res.lost), duplicated=res.duplicates,
                 duplicate_causes=res.duplicate_causes, rounds=res.rounds,
                 rounds_per_fault=res.rounds_per_fault, overlaps=len(res.overlaps),
-                overlap_s=round(res.overlap_s, 3), unowned_ps=round(res.unowned_ps, 1),
+                overlap_s=round(res.overlap_s, 3),
+                overlap_after={f: res.overlap_faults.count(f) for f in sorted(set(res.overlap_faults))},
+                double_processed=sum(o.double_processed for o in res.overlaps),
+                unowned_ps=round(res.unowned_ps, 1),
                 max_unowned_s=round(res.max_unowned_s, 2),
                 pause_mean_s=round(sum(res.pauses) / len(res.pauses), 2) if res.pauses else 0.0,
                 pause_max_s=round(max(res.pauses, default=0.0), 2),

@@ -38,7 +38,7 @@ def test_two_members_holding_a_partition_at_once_is_an_overlap() -> None:
     res = run([a, b])
     assert len(res.overlaps) == 1
     o = res.overlaps[0]
-    assert (o.start, o.end, o.records) == (5, 6, 1)
+    assert (o.start, o.end, o.records) == (5, 6, (0, 1)) and not o.double_processed
     assert any("overlapping ownerships" in line for line in res.failures(cooperative=False))
 
 
@@ -52,13 +52,13 @@ def test_a_killed_member_owns_nothing_after_its_kill() -> None:
 
 
 def test_a_stopped_member_owns_nothing_while_stopped_but_does_after_it_resumes() -> None:
-    events = [start(0), own(1, "add", [0]), own(20, "lost", [0])]
+    events = [start(0), own(1, "add", [0]), read(18, (0, 6, "u:6")), own(20, "lost", [0])]
     frozen = checks.Incarnation("a", events, suspended=[(2.0, 16.0)])
     other = checks.Incarnation("b", [start(0), own(13, "add", [0]), read(17, (0, 5, "u:5")),
                                      own(25, "remove", [0])])
     res = run([frozen, other], window=(0, 30))
     assert [(o.start, o.end) for o in res.overlaps] == [(16.0, 20)]  # the zombie's claim after SIGCONT
-    assert res.overlaps[0].records == 1
+    assert res.overlaps[0].records == (1, 1) and res.overlaps[0].double_processed  # b, then a
     assert res.unowned_ps == pytest.approx(1 + 11 + 5)  # 0-1, 2-13 (a stopped), 25-30
     assert res.max_unowned_s == pytest.approx(11.0)
 
