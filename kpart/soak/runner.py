@@ -131,6 +131,7 @@ class SoakRun:
         self.cfg = config
         self.say = say
         self.rng = random.Random(config.seed)
+        self.groups = [self._group(label) for label in config.strategies]  # validated first
         self._tmp = None if config.directory else tempfile.TemporaryDirectory(prefix="kpart-soak-")
         self.dir = Path(config.directory or self._tmp.name)  # type: ignore[union-attr]
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +141,6 @@ class SoakRun:
         self.relay = StallableRelay()
         self.admin: Any = None
         self.producer: subprocess.Popen[bytes] | None = None
-        self.groups = [self._group(label) for label in config.strategies]
         self.timers: list[tuple[float, Callable[[], None]]] = []
         self.executed: list[ExecutedFault] = []
         self.partitions_at: list[tuple[float, int]] = []
