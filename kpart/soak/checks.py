@@ -79,7 +79,7 @@ class GroupCheck:
     pauses: list[float] = field(default_factory=list)
     needless_revocations: int = 0
 
-    UNEXPLAINED = ("revoked", "same-interval")
+    UNEXPLAINED = ("revoked", "same-interval", "unowned-read")
 
     @property
     def unexplained_duplicates(self) -> int:
@@ -229,8 +229,12 @@ def check_group(
             second = index.at(m2, p, t2)
             if first is not None and first == second:
                 causes["same-interval"] += 1
+            elif first is None or second is None:
+                causes["unowned-read"] += 1  # a member processed a record it did not own
+            elif m1 != m2 and first.start <= t2 <= first.end:
+                causes["overlap"] += 1  # both owned it: counted with the overlaps
             else:
-                causes[first.how if first else "unowned-read"] += 1
+                causes[first.how] += 1
             res.duplicates += 1
     res.duplicate_causes = dict(causes)
     res.order_violations = _order_violations(index, reads)

@@ -486,6 +486,12 @@ class SoakRun:
             "sent": next((e.get("sent", 0) for e in events if e["ev"] == "closed"), -1),
         }
         faults = [(self.t0 + f.at, f.kind) for f in self.executed]
+        record = {"t0": self.t0, "end": end, "partitions_at": self.partitions_at,
+                  "faults": [vars(f) for f in self.executed],
+                  "processes": [{"log": str(log), "killed_at": inc.killed_at, "suspended": inc.suspended}
+                                for g in self.groups for s in g.slots
+                                for inc, log in zip(s.incarnations, s.logs, strict=True)]}
+        (self.dir / "controller.json").write_text(json.dumps(record))  # to re-check the logs later
         reports = []
         for g in self.groups:
             self._refresh(g, final=True)

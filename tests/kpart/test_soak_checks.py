@@ -81,6 +81,15 @@ def test_a_re_read_after_a_committed_revocation_is_an_unexplained_duplicate() ->
     assert res.duplicate_causes == {"revoked-uncommitted": 1} and res.unexplained_duplicates == 0
 
 
+def test_a_re_read_while_the_first_reader_still_owns_the_partition_is_an_overlap_duplicate() -> None:
+    a = checks.Incarnation("a", [start(0), own(1, "add", [0]), read(2, (0, 0, "u:0")), own(9, "remove", [0])])
+    b = checks.Incarnation("b", [start(0), own(3, "add", [0]), read(4, (0, 0, "u:0")), own(9, "remove", [0])])
+    res = run([a, b])
+    assert res.duplicate_causes == {"overlap": 1} and res.unexplained_duplicates == 0 and res.overlaps
+    c = checks.Incarnation("c", [start(0), read(5, (0, 0, "u:0"))])  # never assigned
+    assert run([a, c]).duplicate_causes == {"unowned-read": 1}
+
+
 def test_reading_a_key_out_of_order_within_one_interval_is_a_violation() -> None:
     a = checks.Incarnation("a", [start(0), own(1, "add", [0]),
                                  read(2, (0, 0, "k1:0"), (0, 1, "k1:2"), (0, 2, "k1:1"))])
