@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--members must be 1..8, got {args.members}")
     cfg = SoakConfig(strategies=tuple(args.strategies), members=args.members, duration_s=args.duration,
                      faults=args.faults, seed=args.seed, directory=args.dir)
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # cleaned up like Ctrl-C, even when started in
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the background (SIGINT ignored)
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else \
         (lambda line: print(line, flush=True))
     try:
@@ -40,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
             report = soak.run()
     except (BrokerError, ValueError, RuntimeError, KafkaError) as exc:
         return fail(f"soak failed: {exc}")
+    except KeyboardInterrupt:
+        print("kpart: soak interrupted; every process it started has been stopped", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2))
     else:

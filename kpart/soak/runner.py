@@ -30,7 +30,6 @@ from kpart.soak.relay import StallableRelay
 from kpart.soak.schedule import FAULTS, NOT_MODELLED, ExecutedFault, build_schedule, scenario_of
 from kpart.soak.worklog import read_events
 
-TOPIC = "soak"
 STRATEGIES = ("range", "roundrobin", "sticky", "cooperative-sticky", "sticky+racks", "weighted-sticky")
 """Group labels: an assignor name, ``+racks`` for members with a rack (KIP-881)."""
 
@@ -55,6 +54,7 @@ class SoakConfig:
     broker_down_s: float = 8.0
     restart_gap_s: float = 2.0
     directory: Path | None = None
+    topic: str = "soak"  # also the prefix of the group ids
 
 
 @dataclass
@@ -72,11 +72,8 @@ class _Group:
     label: str
     assignor: str
     racks: bool
+    group_id: str
     slots: list[_Slot] = field(default_factory=list)
-
-    @property
-    def group_id(self) -> str:
-        return f"soak-{self.label}"
 
     def live(self) -> list[_Slot]:
         return [s for s in self.slots if s.proc is not None]
@@ -151,7 +148,7 @@ class SoakRun:
         if extra not in ("", "racks"):
             raise ValueError(f"unknown strategy {label!r}: an assignor name, optionally with '+racks'")
         resolve_strategy(assignor)  # unknown names fail before anything starts
-        g = _Group(label, assignor, extra == "racks")
+        g = _Group(label, assignor, extra == "racks", f"{self.cfg.topic}-{label}")
         for _ in range(self.cfg.members):
             self._new_slot(g, static=True)
         return g
@@ -216,7 +213,7 @@ class SoakRun:
             "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
             "name": f"{g.label}-{slot.name}",
             "instance_id": f"{g.group_id}-{slot.name}" if slot.static else None,
-            "strategy": g.assignor, "rack": slot.rack, "topic": TOPIC, "log": str(log),
+            "strategy": g.assignor, "rack": slot.rack, "topic": self.cfg.topic, "log": str(log),
             "stop": str(self.dir / "stop-consumers"),
         })
 
@@ -234,13 +231,12 @@ class SoakRun:
         if self.own_cluster:
             self.say(f"starting a 3-node cluster in {self.dir}")
             self.cluster.start(timeout=180)
-        self._admin(lambda a: a.create_topics([NewTopic(TOPIC, self.cfg.partitions, 3,
+        self._admin(lambda a: a.create_topics([NewTopic(self.cfg.topic, self.cfg.partitions, 3,
                                                         topic_configs={"min.insync.replicas": "2"})]))
-        self._wait(lambda: all(v >= 0 for v in self._admin(lambda a: leaders(a, TOPIC)).values()), 60,
-                   "topic leaders")
+        self._wait(lambda: all(v >= 0 for v in self._leaders().values()), 60, "topic leaders")
         self.partitions_at = [(0.0, self.cfg.partitions)]
         self.producer = self._spawn("kpart.soak.producer_worker", {
-            "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "topic": TOPIC,
+            "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "topic": self.cfg.topic,
             "keys": self.cfg.keys, "rate": self.cfg.rate, "partitioner": "murmur2", "seed": self.cfg.seed,
             "log": str(self.dir / "producer.jsonl"), "stop": str(self.dir / "stop-producer"),
         })
@@ -323,9 +319,12 @@ class SoakRun:
                     best = (e["t"], slot)
         return best[1] if best else None
 
+    def _leaders(self) -> dict[int, int]:
+        return dict(self._admin(lambda a: leaders(a, self.cfg.topic)))
+
     def _most_leaders(self) -> int:
         counts: dict[int, int] = {}
-        for leader in self._admin(lambda a: leaders(a, TOPIC)).values():
+        for leader in self._leaders().values():
             if leader >= 0:
                 counts[leader] = counts.get(leader, 0) + 1
         return max(sorted(counts), key=lambda n: counts[n])
@@ -375,7 +374,7 @@ class SoakRun:
         elif kind == "partition_expansion":
             from kafka.admin import NewPartitions
 
-            self._admin(lambda a: a.create_partitions({TOPIC: NewPartitions(self.cfg.expand_to)}))
+            self._admin(lambda a: a.create_partitions({self.cfg.topic: NewPartitions(self.cfg.expand_to)}))
             self.partitions_at.append((time.monotonic(), self.cfg.expand_to))
             f.detail = str(self.cfg.expand_to)
         elif kind == "network_stall":
@@ -523,7 +522,7 @@ class SoakRun:
         )
 
     def _predict(self, g: _Group) -> dict[str, Any]:
-        members = [MemberSpec(s.name, frozenset({TOPIC}), s.rack, s.static)
+        members = [MemberSpec(s.name, frozenset({"soak"}), s.rack, s.static)
                    for s in g.slots[:self.cfg.members]]
         timing = Timing(rebalance_round_s=1.5, session_timeout_s=10.0, restart_downtime_s=2.0,
                         heartbeat_interval_s=1.0, metadata_refresh_s=6.0)

@@ -67,3 +67,17 @@ def test_every_strategy_survives_broker_and_consumer_kills_without_loss_or_overl
         assert g.rounds >= 1, summary  # the consumer kill forced at least one rebalance
     cooperative = [g for g in report.groups if g.protocol == "cooperative"]
     assert cooperative and all(g.needless_revocations == 0 for g in cooperative)
+
+
+def test_an_interrupted_soak_leaves_no_process_behind(three_nodes: SoakCluster, tmp_path: Path) -> None:
+    cfg = SoakConfig(strategies=("range", "cooperative-sticky"), members=2, duration_s=60.0,
+                     faults=("consumer_kill",), directory=tmp_path, topic="soak-interrupted")
+
+    def say(line: str) -> None:
+        if line.startswith("fault schedule"):  # the groups have formed: every process runs
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), SoakRun(cfg, say=say, cluster=three_nodes) as soak:
+        soak.run()
+    assert len(soak.spawned) == 5  # the producer and four members
+    assert not [pid for pid in soak.spawned if _alive(pid)]
