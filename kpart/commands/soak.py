@@ -69,6 +69,8 @@ def print_report(report: object) -> None:
         ("lost", lambda g: f"{g.lost:,}"),
         ("duplicated", lambda g: f"{g.duplicated:,}"),
         ("overlapping ownerships", lambda g: f"{g.overlaps} ({g.overlap_s:.2f}s)"),
+        ("rebalances", lambda g: str(g.rebalances)),
+        ("  predicted", lambda g: str(g.predicted["rebalances"])),
         ("rounds (generations)", lambda g: str(g.rounds)),
         ("  predicted", lambda g: str(g.predicted["rounds"])),
         ("unowned partition-s", lambda g: f"{g.unowned_ps:,.1f}"),

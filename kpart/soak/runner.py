@@ -90,6 +90,7 @@ class GroupReport:
     lost: int
     duplicated: int
     duplicate_causes: dict[str, int]
+    rebalances: int  # faults after which the group saw at least one new generation
     rounds: int
     rounds_per_fault: list[int]
     overlaps: int
@@ -501,7 +502,8 @@ class SoakRun:
             reports.append(GroupReport(
                 strategy=g.label, protocol=strategy.protocol.value, produced=res.produced,
                 consumed=res.consumed, lost=len(res.lost), duplicated=res.duplicates,
-                duplicate_causes=res.duplicate_causes, rounds=res.rounds,
+                duplicate_causes=res.duplicate_causes,
+                rebalances=sum(1 for n in res.rounds_per_fault if n), rounds=res.rounds,
                 rounds_per_fault=res.rounds_per_fault, overlaps=len(res.overlaps),
                 overlap_s=round(res.overlap_s, 3),
                 overlap_after={f: res.overlap_faults.count(f) for f in sorted(set(res.overlap_faults))},
