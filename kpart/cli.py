@@ -16,7 +16,7 @@ from kpart.broker import (
     free_port_block,
     port_available,
 )
-from kpart.commands import check, compare, partitions, simulate
+from kpart.commands import check, compare, partitions, simulate, soak
 
 
 def _version(_: argparse.Namespace) -> int:
@@ -101,6 +101,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     compare.add,
     partitions.add,
     check.add,
+    soak.add,
 ]
 
 

@@ -1,14 +1,20 @@
 """Load and validate scenarios from YAML or JSON.
 
-Every problem raises :class:`ScenarioError` whose message starts with the path of the bad
-field, e.g. ``events[3].member: unknown member 'c9'``. Validation follows the timeline, so a
+Every problem raises :class:`ScenarioError` whose one-line message starts with the path of the
+bad field, e.g. ``events[3].member: unknown member 'c9'``. Validation follows the timeline, so a
 member must have joined (and not left or crashed) before an event can name it.
+
+Sizes are checked against :data:`LIMITS` before anything is built, so a scenario that would
+take minutes or exhaust memory is refused within milliseconds. Numbers must be finite, YAML and
+JSON files may not repeat a key, and a file must be UTF-8.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+import reprlib
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +40,22 @@ from kpart.simulation.scenario import Scenario
 
 DISTRIBUTIONS = ("uniform", "zipf", "file")
 
+#: Upper bounds of a scenario. At these sizes one event costs about a second per strategy on a
+#: busy 2-core machine; ten times more partitions costs half a minute per event.
+LIMITS: dict[str, int] = {
+    "partitions": 100_000,  # all topics together, at every point of the timeline
+    "members": 10_000,  # every member name the scenario ever uses
+    "brokers": 1_000,
+    "events": 1_000,
+    "keys": 1_000_000,  # distinct producer keys (a key file's distinct lines)
+    "records": 10**12,
+    "seconds": 10**7,  # any time or duration (about four months)
+    "file_bytes": 64 * 2**20,  # a scenario or key file
+}
+MAX_BROKER_ID = 2**31 - 1
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+
 
 class ScenarioError(ValueError):
     """A scenario is malformed; the message names the field (``path: problem``)."""
@@ -51,18 +73,75 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path), f"cannot read the scenario: {exc.strerror or exc}") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError(str(path),
-                            f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
-    try:
-        return parse_scenario(data, default_name=path.stem, base_dir=path.parent)
+        return parse_scenario(_read(path), default_name=path.stem, base_dir=path.parent)
     except ScenarioError as exc:
         raise ScenarioError(f"{path.name}: {exc.path}" if exc.path else path.name, exc.problem) from None
+
+
+def _read(path: Path) -> Any:
+    """The parsed document; errors are :class:`ScenarioError` with an empty path."""
+    try:
+        if path.stat().st_size > LIMITS["file_bytes"]:
+            raise ScenarioError("", f"larger than {LIMITS['file_bytes'] >> 20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError("", f"cannot read the scenario: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError("", f"not UTF-8 text (line {line} has byte {raw[exc.start]:#04x})") from None
+    is_json = path.suffix.lower() == ".json"
+    try:
+        return _parse_json(text) if is_json else yaml.load(text, Loader=_StrictLoader)  # noqa: S506
+    except json.JSONDecodeError as exc:
+        raise ScenarioError("", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError("", f"not valid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:
+        raise ScenarioError("", "nested too deeply") from None
+
+
+def _parse_json(text: str) -> Any:
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ScenarioError("", f"not valid JSON: duplicate key {key!r}")
+            out[key] = value
+        return out
+
+    def refuse_constant(name: str) -> None:
+        raise ScenarioError("", f"not valid JSON: {name} is not a number")
+
+    return json.loads(text, object_pairs_hook=refuse_duplicates, parse_constant=refuse_constant)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that repeats a key (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            continue  # construct_mapping reports it
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark is not None else problem
 
 
 def parse_scenario(
@@ -76,8 +155,10 @@ def parse_scenario(
     timing = _timing(root.get("timing", {}), "timing")
     brokers = _brokers(root.get("brokers", 3), "brokers")
     racks = {b.rack for b in brokers if b.rack is not None}
-    topics = _topics(_required(root, "topics", ""), "topics")
+    topics = _topics(_required(root, "topics", ""), "topics", len(brokers))
     raw_events = _list(root.get("events", []), "events")
+    if len(raw_events) > LIMITS["events"]:
+        raise ScenarioError("events", f"at most {LIMITS['events']:,} events, got {len(raw_events):,}")
     declared = {t.name for t in topics}
     for i, raw in enumerate(raw_events):
         ev = _mapping(raw, f"events[{i}]")
@@ -86,17 +167,19 @@ def parse_scenario(
     ctx = _Context(declared, racks, [t.name for t in topics], version)
     members: list[MemberSpec] = []
     for i, raw in enumerate(_list(_required(root, "members", ""), "members")):
-        members.extend(ctx.member_entry(_mapping(raw, f"members[{i}]"), f"members[{i}]"))
+        for m in ctx.member_entry(_mapping(raw, f"members[{i}]"), f"members[{i}]"):
+            ctx.group[m.name] = m
+            members.append(m)
     if not members:
         raise ScenarioError("members", "at least one member is needed")
-    ctx.group = {m.name: m for m in members}
     events = _events(raw_events, ctx, timing, brokers, topics)
     producer = None
     if "producer" in root:
         producer = _producer(root["producer"], "producer", declared, base_dir)
     seed = root.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ScenarioError("seed", f"must be an integer, got {seed!r}")
+        raise ScenarioError("seed", f"must be an integer, got {_show(seed)}")
+    _int(seed, "seed", 0, 2**64 - 1)
     name = _str(root.get("name", default_name), "name")
     description = root.get("description", "")
     if not isinstance(description, str):
@@ -117,6 +200,11 @@ def _broker_version(value: Any, path: str) -> str:
 
 
 # --- small checkers -------------------------------------------------------------------------
+
+def _show(value: Any) -> str:
+    """A short repr, safe for huge or deeply nested values."""
+    return _short.repr(value)
+
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
@@ -147,28 +235,38 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _int(value: Any, path: str, minimum: int) -> int:
+def _int(value: Any, path: str, minimum: int, maximum: int | None = None) -> int:
+    """An integer (never a bool) in ``[minimum, maximum]``."""
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ScenarioError(path, f"must be an integer >= {minimum}, got {value!r}")
+        raise ScenarioError(path, f"must be an integer >= {minimum}, got {_show(value)}")
+    if maximum is not None and value > maximum:
+        raise ScenarioError(path, f"must be at most {maximum:,}, got {_show(value)}")
     return value
 
 
-def _number(value: Any, path: str, positive: bool = False) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or value < 0 or (positive and value == 0):
-        raise ScenarioError(path, f"must be a number {'> 0' if positive else '>= 0'}, got {value!r}")
+def _number(value: Any, path: str, positive: bool = False, maximum: float = LIMITS["seconds"]) -> float:
+    """A finite number (never a bool) in ``[0, maximum]``, or ``(0, maximum]`` when positive."""
+    wanted = f"must be a number {'> 0' if positive else '>= 0'}"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ScenarioError(path, f"{wanted}, got {_show(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(path, f"must be a finite number, got {_show(value)}")
+    if value < 0 or (positive and value == 0):
+        raise ScenarioError(path, f"{wanted}, got {_show(value)}")
+    if value > maximum:
+        raise ScenarioError(path, f"must be at most {maximum:,g}, got {_show(value)}")
     return float(value)
 
 
 def _str(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ScenarioError(path, f"must be a non-empty string, got {value!r}")
+        raise ScenarioError(path, f"must be a non-empty string, got {_show(value)}")
     return value
 
 
 def _bool(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
-        raise ScenarioError(path, f"must be true or false, got {value!r}")
+        raise ScenarioError(path, f"must be true or false, got {_show(value)}")
     return value
 
 
@@ -189,18 +287,21 @@ def _timing(value: Any, path: str) -> Timing:
 
 def _brokers(value: Any, path: str) -> tuple[Broker, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
-        return tuple(Broker(i) for i in range(_int(value, path, 1)))
+        return tuple(Broker(i) for i in range(_int(value, path, 1, LIMITS["brokers"])))
     if isinstance(value, Mapping):
         _known(value, path, ("count", "racks"))
-        count = _int(value.get("count", 3), _join(path, "count"), 1)
+        count = _int(value.get("count", 3), _join(path, "count"), 1, LIMITS["brokers"])
         racks = _str_list(value.get("racks", []), _join(path, "racks"))
         return tuple(Broker(i, racks[i % len(racks)] if racks else None) for i in range(count))
     out: list[Broker] = []
-    for i, raw in enumerate(_list(value, path)):
+    listed = _list(value, path)
+    if len(listed) > LIMITS["brokers"]:
+        raise ScenarioError(path, f"at most {LIMITS['brokers']:,} brokers, got {len(listed):,}")
+    for i, raw in enumerate(listed):
         p = f"{path}[{i}]"
         d = _mapping(raw, p)
         _known(d, p, ("id", "rack"))
-        bid = _int(_required(d, "id", p), f"{p}.id", 0)
+        bid = _int(_required(d, "id", p), f"{p}.id", 0, MAX_BROKER_ID)
         if any(b.id == bid for b in out):
             raise ScenarioError(f"{p}.id", f"duplicate broker id {bid}")
         out.append(Broker(bid, _str(d["rack"], f"{p}.rack") if "rack" in d else None))
@@ -209,23 +310,33 @@ def _brokers(value: Any, path: str) -> tuple[Broker, ...]:
     return tuple(out)
 
 
-def _topic(d: Mapping[str, Any], p: str, name_key: str = "name") -> Topic:
-    name = _str(_required(d, name_key, p), _join(p, name_key))
-    partitions = _int(_required(d, "partitions", p), _join(p, "partitions"), 1)
+def _topic(d: Mapping[str, Any], p: str, brokers: int) -> Topic:
+    name = _str(_required(d, "name", p), _join(p, "name"))
+    partitions = _int(_required(d, "partitions", p), _join(p, "partitions"), 1, LIMITS["partitions"])
     replication = _int(d.get("replication", 1), _join(p, "replication"), 1)
+    if replication > brokers:
+        raise ScenarioError(_join(p, "replication"),
+                            f"{replication} replicas need {replication} brokers; the scenario has {brokers}")
     return Topic(name, partitions, replication)
 
 
-def _topics(value: Any, path: str) -> tuple[Topic, ...]:
+def _partition_total(counts: Mapping[str, int], path: str) -> None:
+    total = sum(counts.values())
+    if total > LIMITS["partitions"]:
+        raise ScenarioError(path, f"{total:,} partitions in all topics; at most {LIMITS['partitions']:,}")
+
+
+def _topics(value: Any, path: str, brokers: int) -> tuple[Topic, ...]:
     out: list[Topic] = []
     for i, raw in enumerate(_list(value, path)):
         p = f"{path}[{i}]"
         d = _mapping(raw, p)
         _known(d, p, ("name", "partitions", "replication"))
-        t = _topic(d, p)
+        t = _topic(d, p, brokers)
         if any(o.name == t.name for o in out):
             raise ScenarioError(f"{p}.name", f"duplicate topic {t.name!r}")
         out.append(t)
+        _partition_total({o.name: o.partitions for o in out}, f"{p}.partitions")
     if not out:
         raise ScenarioError(path, "at least one topic is needed")
     return tuple(out)
@@ -258,10 +369,11 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
             file = base_dir / file
         if not file.is_file():
             raise ScenarioError(f"{kp}.file", f"no such key file: {file}")
+        _key_file(file, f"{kp}.file")
     keys = KeySpec(
         dist,
-        _int(kd.get("count", 1000), f"{kp}.count", 1),
-        _number(kd.get("exponent", 1.1), f"{kp}.exponent", positive=True),
+        _int(kd.get("count", 1000), f"{kp}.count", 1, LIMITS["keys"]),
+        _number(kd.get("exponent", 1.1), f"{kp}.exponent", positive=True, maximum=100),
         file,
     )
     options = tuple(_mapping(d.get("partitioner_options", {}), f"{path}.partitioner_options").items())
@@ -275,13 +387,28 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
         topic,
         partitioner,
         keys,
-        _int(d.get("records", 100_000), f"{path}.records", 1),
-        _number(d.get("rate_per_s", 10_000.0), f"{path}.rate_per_s", positive=True),
-        _int(d.get("record_bytes", 200), f"{path}.record_bytes", 1),
-        _number(d.get("linger_ms", 5.0), f"{path}.linger_ms"),
-        _int(d.get("batch_size", 16384), f"{path}.batch_size", 1),
+        _int(d.get("records", 100_000), f"{path}.records", 1, LIMITS["records"]),
+        _number(d.get("rate_per_s", 10_000.0), f"{path}.rate_per_s", positive=True, maximum=1e12),
+        _int(d.get("record_bytes", 200), f"{path}.record_bytes", 1, 2**31 - 1),
+        _number(d.get("linger_ms", 5.0), f"{path}.linger_ms", maximum=1000 * LIMITS["seconds"]),
+        _int(d.get("batch_size", 16384), f"{path}.batch_size", 1, 2**31 - 1),
         options,
     )
+
+
+def _key_file(file: Path, path: str) -> None:
+    """A key file must hold at least one key and at most ``LIMITS['keys']`` distinct ones."""
+    try:
+        if file.stat().st_size > LIMITS["file_bytes"]:
+            raise ScenarioError(path, f"{file.name}: larger than {LIMITS['file_bytes'] >> 20} MiB")
+        distinct = {line for line in file.read_bytes().splitlines() if line}
+    except OSError as exc:
+        raise ScenarioError(path, f"cannot read {file.name}: {exc.strerror or exc}") from exc
+    if not distinct:
+        raise ScenarioError(path, f"{file.name} holds no key (one key per non-empty line)")
+    if len(distinct) > LIMITS["keys"]:
+        raise ScenarioError(path, f"{file.name} holds {len(distinct):,} distinct keys; at most "
+                                  f"{LIMITS['keys']:,}")
 
 
 class _Context:
@@ -331,6 +458,11 @@ class _Context:
             raise ScenarioError(path, f"unknown member {name!r}")
         return name
 
+    def _use(self, count: int, path: str) -> int:
+        if len(self.used) + count > LIMITS["members"]:
+            raise ScenarioError(path, f"more than {LIMITS['members']:,} member names in the scenario")
+        return count
+
     def member_entry(self, d: Mapping[str, Any], p: str, extra: tuple[str, ...] = ()) -> list[MemberSpec]:
         """One ``members`` entry (or the member part of a ``join``): a single member or a batch."""
         _known(d, p, (*extra, "name", "count", "prefix", "topics", "rack", "racks", "static", "strategy"))
@@ -346,11 +478,12 @@ class _Context:
             if name in self.group:
                 raise ScenarioError(f"{p}.name", f"member {name!r} is already in the group")
             rack = self.rack(d["rack"], f"{p}.rack") if "rack" in d else None
+            self._use(1, f"{p}.name")
             self.used.add(name)
             return [MemberSpec(name, topics, rack, static, strategy)]
         if "rack" in d:
             raise ScenarioError(f"{p}.rack", "use 'racks' (a list, cycled) with 'count'")
-        count = _int(_required(d, "count", p), f"{p}.count", 1)
+        count = self._use(_int(_required(d, "count", p), f"{p}.count", 1, LIMITS["members"]), f"{p}.count")
         prefix = _str(d.get("prefix", "c"), f"{p}.prefix")
         racks = [self.rack(r, f"{p}.racks[{i}]") for i, r in enumerate(_list(d.get("racks", []),
                                                                              f"{p}.racks"))]
@@ -361,6 +494,8 @@ class _Context:
         out = []
         for i in range(count):
             name = f"{prefix}{start + i}"
+            if name in self.group:
+                raise ScenarioError(f"{p}.prefix", f"member {name!r} is already in the group")
             self.used.add(name)
             out.append(MemberSpec(name, topics, racks[i % len(racks)] if racks else None, static, strategy))
         return out
@@ -378,9 +513,9 @@ def _events(
         p = f"events[{i}]"
         d = _mapping(raw, p)
         kind = _required(d, "type", p)
-        if kind not in EVENT_TYPES:
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:
             raise ScenarioError(f"{p}.type",
-                                f"unknown event type {kind!r}; expected one of {', '.join(EVENT_TYPES)}")
+                                f"unknown event type {_show(kind)}; expected one of {', '.join(EVENT_TYPES)}")
         if "at" in d:
             at = _number(d["at"], f"{p}.at")
             if at < now:
@@ -429,29 +564,32 @@ def _events(
             ev = Subscribe(at, name, subs)
         elif kind == "create_topic":
             _known(d, p, ("type", "at", "name", "partitions", "replication"))
-            t = _topic(d, p)
+            t = _topic(d, p, len(brokers))
             if t.name in counts:
                 raise ScenarioError(f"{p}.name", f"topic {t.name!r} already exists")
             counts[t.name] = t.partitions
+            _partition_total(counts, f"{p}.partitions")
             ev = CreateTopic(at, t)
         elif kind == "add_partitions":
             _known(d, p, ("type", "at", "topic", "partitions"))
             topic = _str(_required(d, "topic", p), f"{p}.topic")
             if topic not in counts:
                 raise ScenarioError(f"{p}.topic", f"unknown topic {topic!r}")
-            n = _int(_required(d, "partitions", p), f"{p}.partitions", 1)
+            n = _int(_required(d, "partitions", p), f"{p}.partitions", 1, LIMITS["partitions"])
             if n <= counts[topic]:
                 raise ScenarioError(f"{p}.partitions",
                                     f"must be more than the current {counts[topic]} of {topic!r}")
             counts[topic] = n
+            _partition_total(counts, f"{p}.partitions")
             ev = AddPartitions(at, topic, n)
         elif kind == "broker_outage":
             _known(d, p, ("type", "at", "brokers"))
-            ids = _list(_required(d, "brokers", p), f"{p}.brokers")
+            ids = [_int(b, f"{p}.brokers[{j}]", 0, MAX_BROKER_ID)
+                   for j, b in enumerate(_list(_required(d, "brokers", p), f"{p}.brokers"))]
             for j, b in enumerate(ids):
                 if b not in live_brokers:
                     raise ScenarioError(f"{p}.brokers[{j}]", f"unknown or already down broker {b!r}")
-            live_brokers -= set(ids)
+                live_brokers.discard(b)
             ev = BrokerOutage(at, tuple(ids))
         else:
             _known(d, p, ("type", "at", "rack"))
