@@ -36,7 +36,9 @@ def make_consumer(cfg: dict[str, Any], listener_assignor: Any) -> Any:
     """
     from kafka import KafkaConsumer
 
-    return KafkaConsumer(
+    from strategies.kafka_python import attach
+
+    return attach(KafkaConsumer(
         **connection_settings(cfg["bootstrap"], cfg.get("proxy_url")),
         group_id=cfg["group"],
         client_id=cfg["name"],
@@ -49,7 +51,7 @@ def make_consumer(cfg: dict[str, Any], listener_assignor: Any) -> Any:
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         allow_auto_create_topics=False,
-    )
+    ))
 
 
 def make_producer(cfg: dict[str, Any], partitioner: Any) -> Any:
