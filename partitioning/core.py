@@ -113,7 +113,7 @@ def new_batch_hook(partitioner: object) -> NewBatchHook | None:
 def check_key(key: object) -> bytes | None:
     """``key`` as bytes (or None); raises :class:`PartitioningError` if it is not bytes-like."""
     if key is None or type(key) is bytes:
-        return key  # type: ignore[return-value]
+        return key
     if isinstance(key, bytearray | memoryview):
         return bytes(key)
     raise PartitioningError(

@@ -8,6 +8,7 @@ Java behaviour that makes many small batches; prefer ``murmur2`` or ``uniform_st
 from __future__ import annotations
 
 import random
+from typing import cast
 
 from partitioning.core import PartitionView, check_key
 from partitioning.hashing import murmur2_partition
@@ -23,5 +24,5 @@ class KafkaPythonDefaultPartitioner:
         if key is None:
             return self._rng.choice(view.available_or_all())
         if type(key) is not bytes:
-            key = check_key(key)
+            key = cast(bytes, check_key(key))  # not None: null keys took the keyless path
         return view.all[murmur2_partition(key, len(view.all))]

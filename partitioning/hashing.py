@@ -215,7 +215,7 @@ def _murmur2_numpy_chunk(keys: Sequence[bytes]) -> np.ndarray:
     h ^= h >> np.uint32(13)
     h *= m
     h ^= h >> np.uint32(15)
-    return h
+    return np.asarray(h, dtype=np.uint32)
 
 
 def fnv1a_numpy(keys: Sequence[bytes]) -> np.ndarray:

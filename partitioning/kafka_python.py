@@ -147,7 +147,7 @@ class KafkaPythonStickyPartitioner(KafkaPythonPartitioner):
 def adapt(core: Any) -> KafkaPythonPartitioner:
     """Wrap ``core`` (returned unchanged if it already is a kafka-python partitioner)."""
     if isinstance(core, KafkaPartitioner):
-        return core  # type: ignore[return-value]
+        return core  # type: ignore[no-any-return]
     if new_batch_hook(core) is not None:
         return KafkaPythonStickyPartitioner(core)
     return KafkaPythonPartitioner(core)

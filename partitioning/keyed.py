@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from partitioning.core import PartitionView, check_key
 from partitioning.sticky import DEFAULT_BATCH_SIZE, StickyState
@@ -30,7 +31,7 @@ class KeyedStickyPartitioner:
         if key is None:
             return self.sticky.partition(len(value) if value is not None else 0, view)
         if type(key) is not bytes:
-            key = check_key(key)
+            key = cast(bytes, check_key(key))  # not None: null keys took the keyless path
         return view.all[self._mapping(key, len(view.all))]
 
     def on_new_batch(self, view: PartitionView, prev_partition: int) -> None:

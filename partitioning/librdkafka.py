@@ -28,6 +28,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from typing import cast
 
 from partitioning.core import PartitionView, check_key
 from partitioning.hashing import abs_int32, fnv1a, murmur2_partition
@@ -87,7 +88,7 @@ class LibrdkafkaPartitioner:
                 return self._sticky_random(view)
             key = b""
         elif type(key) is not bytes:
-            key = check_key(key)
+            key = cast(bytes, check_key(key))  # not None: null keys took the keyless path
         if self._index is None or (self._empty_random and not key):
             return self._random(view)
         return view.all[self._index(key, len(view.all))]

@@ -106,7 +106,7 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
             return -1
         return compat.generation_of(self._consumer)
 
-    def metadata(self, topics: Iterable[str]) -> bytes:  # type: ignore[override]
+    def metadata(self, topics: Iterable[str]) -> bytes:
         """ConsumerProtocol v3 subscription bytes (aiokafka sends bytes as they are), with the
         generation of the assignment this member last received."""
         return compat.encode_subscription(
@@ -117,14 +117,14 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
             self.rack,
         )
 
-    def on_assignment(self, assignment: ConsumerProtocolMemberAssignment) -> None:  # type: ignore[override]
+    def on_assignment(self, assignment: ConsumerProtocolMemberAssignment) -> None:
         """Remember the assignment and its generation (as Java's sticky assignor does in
         ``onAssignment``): a join whose SyncGroup failed leaves both unchanged."""
         self.owned = tuple(sorted(TopicPartition(tp.topic, tp.partition)
                                   for tp in assignment.partitions()))
         self.generation = self.current_generation()
 
-    def assign(self, cluster: Any, members: Mapping[str, Any]  # type: ignore[override]
+    def assign(self, cluster: Any, members: Mapping[str, Any]
                ) -> dict[str, ConsumerProtocolMemberAssignment]:
         group = subscriptions_from_members(members)
         result = self.core.assign(group, cluster_metadata(cluster, group))

@@ -125,4 +125,5 @@ def decode_generation(data: bytes) -> int:
     """Decode Java ``CooperativeStickyAssignor`` user data."""
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < 4:
         raise UserDataError(f"cooperative user data needs 4 bytes, got {data!r}")
-    return _I32.unpack_from(bytes(data), 0)[0]
+    generation: int = _I32.unpack_from(bytes(data), 0)[0]
+    return generation

@@ -319,7 +319,8 @@ def subscribed_topics(members: Iterable[Any]) -> set[str]:
 def sanitize_subscription(member_id: str, raw: Any) -> bytes:
     """The member's subscription bytes if they decode, else an empty (no topic) subscription."""
     if decode_subscription(member_id, raw) is None:
-        return ConsumerProtocolSubscription(version=0, topics=[], user_data=None).encode()
+        empty: bytes = ConsumerProtocolSubscription(version=0, topics=[], user_data=None).encode()
+        return empty
     return bytes(raw)
 
 

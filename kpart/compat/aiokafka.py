@@ -90,7 +90,8 @@ class FullSubscription(ConsumerProtocolMemberMetadata):
 def encode_subscription(topics: list[str], user_data: bytes | None,
                         owned: list[tuple[str, list[int]]], generation: int, rack: str | None) -> bytes:
     """ConsumerProtocolSubscription v3 bytes (what ``metadata()`` returns to aiokafka)."""
-    return SUBSCRIPTION_V3.encode([3, topics, user_data, owned, generation, rack])
+    encoded: bytes = SUBSCRIPTION_V3.encode([3, topics, user_data, owned, generation, rack])
+    return encoded
 
 
 def install_subscription_decoder() -> None:

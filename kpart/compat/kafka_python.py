@@ -234,7 +234,7 @@ def session_lapsed_for(coordinator: Any) -> float | None:
     if coordinator.state is not MemberState.STABLE:
         return None
     beat = coordinator.heartbeat
-    silent = time.monotonic() - max(beat.last_receive, beat.last_reset)
+    silent: float = time.monotonic() - max(beat.last_receive, beat.last_reset)
     if silent * 1000 <= coordinator.config["session_timeout_ms"]:
         return None
     if not coordinator._subscription.assigned_partitions():
