@@ -47,6 +47,11 @@ def register(name: str, factory: Callable[..., Assignor]) -> None:
     _REGISTRY.register(name, factory)
 
 
+def unregister(name: str) -> None:
+    """Forget a name registered with :func:`register` (built-ins and entry points stay)."""
+    _REGISTRY.unregister(name)
+
+
 def names() -> list[str]:
     """All known assignor names, sorted: built-ins, registered ones, entry points."""
     return _REGISTRY.names()

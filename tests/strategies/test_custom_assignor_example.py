@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 import strategies
 from strategies import ClusterMetadata, MemberSubscription, TopicPartition
 from tests.strategies.invariants import assert_valid
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "custom_assignor.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_registration() -> Iterator[None]:
+    """The example registers "pinned" when it runs; each test runs it afresh and forgets it after
+    (another test may have loaded the same file under another module name)."""
+    if "pinned" in strategies.names():
+        strategies.registry.unregister("pinned")
+    yield
+    if "pinned" in strategies.names():
+        strategies.registry.unregister("pinned")
 
 
 def load_example():  # type: ignore[no-untyped-def]
