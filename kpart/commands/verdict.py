@@ -15,7 +15,8 @@ what the rows mean:
   protocol            eager: every member stops and gives up all its partitions at each rebalance;
                       cooperative: only partitions that change owner are revoked (an extra round);
                       incremental: KIP-848 consumer protocol, the broker assigns (group.protocol=consumer)
-  kip848-uniform      the broker's own uniform assignor (Kafka 4.x, KIP-848); kafka-python cannot use it
+  kip848-uniform      the broker's own uniform assignor (Kafka 4.x, KIP-848): confluent-kafka with
+                      group.protocol=consumer; kafka-python speaks only the classic protocol
   rounds              JoinGroup+SyncGroup rounds; moved: partitions that changed owner;
                       revoked: partitions taken from a member, even if it got them back
   unowned partition-seconds
