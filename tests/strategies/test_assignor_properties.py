@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, precondition, rule
 
 from strategies import (
     ClusterMetadata,
@@ -18,6 +18,7 @@ from strategies import (
     names,
     rebalance_rounds,
 )
+from tests.strategies.churn import TOPICS, MembershipChurn
 from tests.strategies.invariants import (
     assert_balanced,
     assert_valid,
@@ -26,7 +27,6 @@ from tests.strategies.invariants import (
     retained,
 )
 
-TOPICS = ["t0", "t1", "t2", "t3"]
 BUILTINS = ["range", "roundrobin", "sticky", "cooperative-sticky"]
 
 clusters = st.fixed_dictionaries({t: st.integers(0, 9) for t in TOPICS}).map(ClusterMetadata)
@@ -77,7 +77,7 @@ def test_registry_covers_the_builtins() -> None:
     assert set(BUILTINS) <= set(names())
 
 
-class Churn(RuleBasedStateMachine):
+class Churn(MembershipChurn):
     """Random churn; after every event the group rebalances and the guarantees are checked."""
 
     assignor_name = "sticky"
@@ -127,45 +127,6 @@ class Churn(RuleBasedStateMachine):
         self.owned = {m: set(tps) for m, tps in final.owned.items()}
         self.last = final
 
-    @rule(topics=st.sets(st.sampled_from(TOPICS), min_size=1), static=st.booleans())
-    def join(self, topics: set[str], static: bool) -> None:
-        mid = f"m{self.next_id:03d}"
-        self.next_id += 1
-        self.group[mid] = MemberSubscription(mid, topics,
-                                             group_instance_id=f"s{mid}" if static else None)
-        self.rebalance()
-
-    @precondition(lambda self: len(self.group) > 0)
-    @rule(data=st.data())
-    def leave(self, data: st.DataObject) -> None:
-        mid = data.draw(st.sampled_from(sorted(self.group)))
-        del self.group[mid]
-        self.owned.pop(mid, None)
-        self.rebalance()
-
-    @precondition(lambda self: any(s.group_instance_id for s in self.group.values()))
-    @rule(data=st.data())
-    def static_restart(self, data: st.DataObject) -> None:
-        old = data.draw(st.sampled_from(sorted(m for m, s in self.group.items()
-                                              if s.group_instance_id)))
-        new = f"m{self.next_id:03d}"
-        self.next_id += 1
-        self.group[new] = replace(self.group.pop(old), member_id=new)
-        self.owned[new] = self.owned.pop(old, set())
-        self.rebalance()
-
-    @precondition(lambda self: len(self.group) > 0)
-    @rule(data=st.data(), topics=st.sets(st.sampled_from(TOPICS), min_size=1))
-    def change_subscription(self, data: st.DataObject, topics: set[str]) -> None:
-        mid = data.draw(st.sampled_from(sorted(self.group)))
-        self.group[mid] = replace(self.group[mid], topics=frozenset(topics))
-        self.rebalance()
-
-    @rule(topic=st.sampled_from(TOPICS), more=st.integers(1, 4))
-    def expand_partitions(self, topic: str, more: int) -> None:
-        self.counts[topic] = self.counts.get(topic, 0) + more
-        self.rebalance()
-
     @precondition(lambda self: len(self.counts) > 1)
     @rule(topic=st.sampled_from(TOPICS))
     def delete_topic(self, topic: str) -> None:
@@ -177,11 +138,6 @@ class Churn(RuleBasedStateMachine):
         if topic not in self.counts:
             self.counts[topic] = n
             self.rebalance()
-
-    @invariant()
-    def ownership_is_consistent(self) -> None:
-        owners = [tp for tps in self.owned.values() for tp in tps]
-        assert len(owners) == len(set(owners))
 
 
 class StickyChurn(Churn):

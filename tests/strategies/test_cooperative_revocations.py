@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize
 
 from strategies import (
     ClusterMetadata,
@@ -23,10 +23,8 @@ from strategies import (
     rebalance_rounds,
 )
 from strategies.core import GroupSubscription
+from tests.strategies.churn import RACKS, TOPICS, MembershipChurn
 from tests.strategies.invariants import assert_balanced, assert_valid
-
-TOPICS = ["t0", "t1", "t2", "t3"]
-RACKS = ["r0", "r1", "r2"]
 
 
 def wasted_revocations(group: GroupSubscription, rounds: list[GroupAssignment]) -> list[str]:
@@ -62,7 +60,7 @@ def test_revoked_partition_is_not_handed_back_to_its_owner() -> None:
     assert_balanced(group, rounds[-1])
 
 
-class RevocationChurn(RuleBasedStateMachine):
+class RevocationChurn(MembershipChurn):
     """Random churn of a cooperative group; every rebalance must waste no revocation."""
 
     @initialize(counts=st.fixed_dictionaries({t: st.integers(1, 12) for t in TOPICS}),
@@ -97,52 +95,6 @@ class RevocationChurn(RuleBasedStateMachine):
         assert_valid(subs, cluster, rounds[-1])
         assert_balanced(subs, rounds[-1])
         self.owned = {m: set(tps) for m, tps in rounds[-1].owned.items()}
-
-    @rule(topics=st.sets(st.sampled_from(TOPICS), min_size=1), static=st.booleans(),
-          rack=st.sampled_from([*RACKS, None]))
-    def join(self, topics: set[str], static: bool, rack: str | None) -> None:
-        mid = f"m{self.next_id:03d}"
-        self.next_id += 1
-        self.group[mid] = MemberSubscription(
-            mid, topics, group_instance_id=f"s{mid}" if static else None,
-            rack=rack if self.racked else None)
-        self.rebalance()
-
-    @precondition(lambda self: len(self.group) > 0)
-    @rule(data=st.data())
-    def leave(self, data: st.DataObject) -> None:
-        mid = data.draw(st.sampled_from(sorted(self.group)))
-        del self.group[mid]
-        self.owned.pop(mid, None)
-        self.rebalance()
-
-    @precondition(lambda self: any(s.group_instance_id for s in self.group.values()))
-    @rule(data=st.data())
-    def static_restart(self, data: st.DataObject) -> None:
-        old = data.draw(st.sampled_from(sorted(m for m, s in self.group.items()
-                                              if s.group_instance_id)))
-        new = f"m{self.next_id:03d}"
-        self.next_id += 1
-        self.group[new] = replace(self.group.pop(old), member_id=new)
-        self.owned[new] = self.owned.pop(old, set())
-        self.rebalance()
-
-    @precondition(lambda self: len(self.group) > 0)
-    @rule(data=st.data(), topics=st.sets(st.sampled_from(TOPICS), min_size=1))
-    def change_subscription(self, data: st.DataObject, topics: set[str]) -> None:
-        mid = data.draw(st.sampled_from(sorted(self.group)))
-        self.group[mid] = replace(self.group[mid], topics=frozenset(topics))
-        self.rebalance()
-
-    @rule(topic=st.sampled_from(TOPICS), more=st.integers(1, 4))
-    def expand_partitions(self, topic: str, more: int) -> None:
-        self.counts[topic] = self.counts.get(topic, 0) + more
-        self.rebalance()
-
-    @invariant()
-    def nobody_owns_a_partition_twice(self) -> None:
-        owners = [tp for tps in self.owned.values() for tp in tps]
-        assert len(owners) == len(set(owners))
 
 
 TestRevocationChurn = RevocationChurn.TestCase
