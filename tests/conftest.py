@@ -55,10 +55,11 @@ def _recorded_cluster() -> LocalCluster | None:
         return None
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(what: str, reason: str) -> None:
+    """``what`` cannot be had: a failure with ``CI=true``, a skip elsewhere (never returns)."""
     if IN_CI:
-        pytest.fail(f"no Kafka broker for integration tests: {reason}", pytrace=False)
-    pytest.skip(f"no Kafka broker (outside CI): {reason}")
+        pytest.fail(f"{what}: {reason}", pytrace=False)
+    pytest.skip(f"{what} (outside CI): {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +78,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerHandle]:
     try:
         cluster.start()
     except BrokerError as exc:
-        _unavailable(str(exc))
+        unavailable("no Kafka broker for integration tests", str(exc))
     try:
         yield BrokerHandle(cluster.bootstrap, cluster)
     finally:

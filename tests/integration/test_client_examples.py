@@ -3,26 +3,17 @@ consumers of three clients (kafka-python, aiokafka, librdkafka) share one group 
 
 from __future__ import annotations
 
-import ast
 import re
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.integration.example_processes import ConsumerProcess, run_example
+
 pytestmark = pytest.mark.integration
 
 
-def run_example(name: str, *args: str) -> str:
-    result = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.mark.parametrize("script, extra", [
@@ -42,37 +33,14 @@ def test_producer_examples_put_keys_where_java_does(script: str, extra: tuple[st
     assert re.search(r"^records per partition: (p\d=\d+, ){5}p5=\d+$", out, re.MULTILINE)
 
 
-class ExampleConsumer:
-    LINE = re.compile(r"^(\S+) (assigned|revoked) (\[.*\])$")
-
-    def __init__(self, script: str, name: str, *args: str) -> None:
-        self.name, self.owned, self.lines = name, set[int](), list[str]()
-        self.proc = subprocess.Popen([sys.executable, "-u", str(EXAMPLES / script), "--name", name, *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-            match = self.LINE.match(line.strip())
-            if match and match.group(1) == self.name:
-                changed = set(ast.literal_eval(match.group(3)))
-                self.owned = self.owned | changed if match.group(2) == "assigned" else self.owned - changed
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-
 def test_kafka_python_aiokafka_and_librdkafka_consumers_share_a_range_group(
         kafka_bootstrap: str, make_topic) -> None:
     topic = make_topic(6)
     common = ("--bootstrap", kafka_bootstrap, "--topic", topic, "--group", f"mixed-{topic}",
               "--strategy", "range")
-    consumers = [ExampleConsumer("partition_consumer.py", "kafka-python", *common),
-                 ExampleConsumer("aiokafka_partition_consumer.py", "aiokafka", *common),
-                 ExampleConsumer("confluent_partition_consumer.py", "librdkafka", *common)]
+    consumers = [ConsumerProcess("kafka-python", *common),
+                 ConsumerProcess("aiokafka", *common, script="aiokafka_partition_consumer.py"),
+                 ConsumerProcess("librdkafka", *common, script="confluent_partition_consumer.py")]
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import ast
 import re
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 import partitioning
+from tests.integration.example_processes import ConsumerProcess, run_example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.integration
 
 
-def run_example(name: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_partition_producer_prints_the_partition_each_key_landed_on(kafka_bootstrap: str) -> None:
@@ -64,40 +53,6 @@ def test_partition_producer_reuses_an_existing_topic(kafka_bootstrap: str, make_
     output = run_example("partition_producer.py", "--bootstrap", kafka_bootstrap, "--topic", topic)
     assert f"topic {topic}: 3 partitions" in output
     assert re.search(r"^records per partition: p0=\d+, p1=\d+, p2=\d+$", output, re.MULTILINE)
-
-
-class ConsumerProcess:
-    """One ``partition_consumer.py`` process, with the partitions it currently owns."""
-
-    LINE = re.compile(r"^(\S+) (assigned|revoked) (\[.*\])$")
-
-    def __init__(self, name: str, *args: str) -> None:
-        self.name = name
-        self.owned: set[int] = set()
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-u", str(EXAMPLES / "partition_consumer.py"), "--name", name, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-            match = self.LINE.match(line.strip())
-            if match and match.group(1) == self.name:
-                changed = set(ast.literal_eval(match.group(3)))
-                self.owned = self.owned | changed if match.group(2) == "assigned" else self.owned - changed
-
-    def has_read_since(self, line_number: int) -> bool:
-        return any(" read partition=" in line for line in self.lines[line_number:])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def wait_for(condition: Callable[[], bool], consumers: list[ConsumerProcess], timeout: float = 60) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from kpart.reference import JavaReference, JavaReferenceError
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +20,7 @@ def java() -> Iterator[JavaReference]:
     try:
         reference.start()
     except JavaReferenceError as exc:
-        if IN_CI:
-            pytest.fail(f"no Java reference: {exc}", pytrace=False)
-        pytest.skip(f"no Java reference (outside CI): {exc}")
+        unavailable("no Java reference", str(exc))
     try:
         yield reference
     finally:
@@ -36,9 +34,7 @@ def java_4_0() -> Iterator[JavaReference]:
     try:
         reference.start()
     except JavaReferenceError as exc:
-        if IN_CI:
-            pytest.fail(f"no Java reference for Kafka 4.0.0: {exc}", pytrace=False)
-        pytest.skip(f"no Java reference for Kafka 4.0.0 (outside CI): {exc}")
+        unavailable("no Java reference for Kafka 4.0.0", str(exc))
     try:
         yield reference
     finally:
