@@ -10,10 +10,13 @@ reconciled to the broker's target, nothing changing for 2 s) and the broker's ta
 assignment, read with the admin client, must equal the simulator's prediction made with the
 member ids the broker reports.
 
-A freshly formed group (the first two steps) must match with today's models of the broker's
-assignors. Later steps need the exact ports of the broker's 4.1 ``uniform`` and ``range``
-(previous-target handling, member order): until the simulator has them, the full comparison is
-an expected failure (strict, so it turns into a failure to notice once they match).
+``range`` must match exactly at every step. ``uniform`` must match exactly while the group
+forms; from the classic member's join on, the broker can break a tie differently from the
+port, on inputs a live broker does not let us reproduce (the order in which it reads each
+member's previous target, its random member ids; the port equals the broker's own classes on
+the same inputs, see ``tests/reference``). There a step must match, or differ only in such a
+tie-break: the same partitions, the same spread of counts, and as many partitions moved from
+the previous step as the simulator moved.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import pytest
 
 from kpart.simulation import parse_scenario
-from kpart.simulation.live import run_live
+from kpart.simulation.live import LiveStep, run_live
 
 SCENARIO = {
     "timing": {"restart_downtime_s": 2},
@@ -44,9 +47,28 @@ def test_broker_target_assignment_equals_the_prediction_after_every_step(
         strategy: str, kafka_bootstrap: str) -> None:
     steps = run_live(parse_scenario(SCENARIO), strategy, kafka_bootstrap)
 
-    differing = [f"{s.label}: predicted {s.predicted}, broker's target {s.observed}"
-                 for s in steps if s.verdict != "match"]
-    if [s.label.split()[0].split("-")[0] for s in steps] != STEPS or any(s.verdict != "match"
-                                                                          for s in steps[:2]):
-        pytest.fail("a freshly formed group must match already:\n" + "\n".join(differing))  # not xfail
+    assert [s.label.split()[0].split("-")[0] for s in steps] == STEPS
+    tie_breaks_allowed_from = STEPS.index("join") + 2 if strategy == "kip848-uniform" else len(STEPS)
+    differing = [
+        f"{s.label}: predicted {s.predicted}, broker's target {s.observed}"
+        for i, s in enumerate(steps)
+        if s.verdict != "match"
+        and not (i >= tie_breaks_allowed_from and only_a_tie_break(steps[i - 1], s))
+    ]
     assert not differing, "\n".join(differing)
+
+
+def _moved(before: dict[str, list[str]], after: dict[str, list[str]]) -> int:
+    owner = {tp: m for m, tps in before.items() for tp in tps}
+    return sum(1 for m, tps in after.items() for tp in tps if tp in owner and owner[tp] != m)
+
+
+def only_a_tie_break(previous: LiveStep, step: LiveStep) -> bool:
+    """The broker's target differs from the prediction only in which member of equal standing
+    takes which partition: same partitions, same spread of counts, same number moved."""
+    predicted, observed = step.predicted, step.observed
+    def parts(a: dict[str, list[str]]) -> list[str]:
+        return sorted(tp for tps in a.values() for tp in tps)
+    return (parts(predicted) == parts(observed) and len(set(parts(observed))) == len(parts(observed))
+            and sorted(map(len, predicted.values())) == sorted(map(len, observed.values()))
+            and _moved(previous.predicted, predicted) == _moved(previous.observed, observed))
