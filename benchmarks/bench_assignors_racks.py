@@ -21,8 +21,8 @@ import time
 from dataclasses import replace
 
 from strategies import ClusterMetadata, MemberSubscription, TopicPartition, get_assignor
-from strategies.cooperative import rebalance_rounds
 from strategies.metrics import moved, rack_locality
+from strategies.rounds import rebalance_rounds
 
 RACKS = ["az-a", "az-b", "az-c"]
 

@@ -4,7 +4,7 @@ The core (:mod:`strategies.core`) is pure and client-agnostic. Look an assignor 
 Kafka users know with :func:`get_assignor`; list names with :func:`names`.
 """
 
-from strategies.cooperative import CooperativeStickyAssignor, rebalance_rounds, withhold_transfers
+from strategies.cooperative import CooperativeStickyAssignor, withhold_transfers
 from strategies.core import (
     Assignor,
     ClusterMetadata,
@@ -17,6 +17,7 @@ from strategies.core import (
 from strategies.range import RangeAssignor
 from strategies.registry import get_assignor, names, register
 from strategies.round_robin import RoundRobinAssignor
+from strategies.rounds import Round, cooperative_rounds, rebalance_rounds
 from strategies.sticky import StickyAssignor
 from strategies.weighted import WeightedStickyAssignor
 
@@ -29,10 +30,12 @@ __all__ = [
     "MemberSubscription",
     "RangeAssignor",
     "RebalanceProtocol",
+    "Round",
     "RoundRobinAssignor",
     "StickyAssignor",
     "TopicPartition",
     "WeightedStickyAssignor",
+    "cooperative_rounds",
     "get_assignor",
     "names",
     "rebalance_rounds",

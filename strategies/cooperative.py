@@ -169,28 +169,3 @@ def revoked(group: GroupSubscription, assignment: GroupAssignment) -> dict[str, 
             out[m] = lost
     return out
 
-
-def rebalance_rounds(
-    assignor: Assignor,
-    group: GroupSubscription,
-    cluster: ClusterMetadata,
-    generation: int,
-    max_rounds: int = 10,
-) -> list[GroupAssignment]:
-    """Run the cooperative protocol from ``group``'s current ownership until it settles.
-
-    Each round: the assignor assigns; every member keeps what it was assigned and revokes the
-    rest; if anyone revoked something, another round follows (generation + 1). Returns the
-    assignment of every round; the last one is settled. Coordinator concerns (timeouts,
-    members that fail to rejoin) are the caller's.
-    """
-    rounds: list[GroupAssignment] = []
-    current = dict(group)
-    for i in range(max_rounds):
-        assignment = assignor.assign(current, cluster)
-        rounds.append(assignment)
-        lost = revoked(current, assignment)
-        current = with_ownership(current, assignment.owned, generation + i)
-        if not lost:
-            return rounds
-    raise RuntimeError(f"{assignor.name} did not settle within {max_rounds} rounds")

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from kpart.reference import JavaReference, ReferenceAssignor
-from strategies.cooperative import rebalance_rounds
 from strategies.core import Assignor, ClusterMetadata, GroupAssignment, GroupSubscription, TopicPartition
 from strategies.metrics import moved
+from strategies.rounds import rebalance_rounds
 from tests.reference.churn import Churn
 
 STEPS = 12

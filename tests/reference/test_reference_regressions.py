@@ -10,9 +10,9 @@ import pytest
 
 import strategies
 from kpart.reference import JavaReference, ReferenceAssignor
-from strategies.cooperative import rebalance_rounds
 from strategies.core import ClusterMetadata, MemberSubscription, TopicPartition
 from strategies.metrics import rack_locality
+from strategies.rounds import rebalance_rounds
 from tests.reference.sidebyside import _eager_group, _wasted
 
 
