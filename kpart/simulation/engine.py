@@ -50,6 +50,7 @@ from kpart.simulation.protocols import (
 )
 from kpart.simulation.scenario import Scenario
 from strategies import Assignor, GroupAssignment, MemberSubscription, TopicPartition
+from strategies.rounds import cooperative_rounds
 
 
 @dataclass
@@ -339,28 +340,27 @@ class Simulation:
         return end
 
     def _cooperative(self, t: float, group: Strategy) -> float:
+        """Rounds of :func:`strategies.rounds.cooperative_rounds`; each takes one round time."""
         end = t
-        for _ in range(10):
-            assignment = self._assign(group.assignor, lambda p: p.owned, user_data=True)
+        by_id = {p.member_id: p for p in self.group.values()}
+        subs = self._subscriptions(group.assignor, lambda p: p.owned, user_data=True)
+        rounds = cooperative_rounds(group.assignor, subs, self.cluster.metadata(), self.generation + 1)
+        started = time.perf_counter()
+        for r in rounds:
+            self._c.compute_s += time.perf_counter() - started
             end += self.timing.rebalance_round_s
             self.generation += 1
             self._c.rounds += 1
-            lost_any = False
+            for member_id, lost in r.revoked.items():
+                self._revoke(by_id[member_id], list(lost), end)
             for p in self.group.values():
-                new = assignment.owned.get(p.member_id, ())
-                keep = set(new)
-                lost = [tp for tp in p.owned if tp not in keep]
-                self._revoke(p, lost, end)
-                lost_any = lost_any or bool(lost)
-            for p in self.group.values():
-                new = assignment.owned.get(p.member_id, ())
+                new = r.assignment.owned.get(p.member_id, ())
                 have = set(p.owned)
                 self.ledger.acquire([tp for tp in new if tp not in have], p.name, end)
                 p.assigned = p.owned = new
                 p.fresh = False
-            if not lost_any:
-                return end
-        raise RuntimeError(f"{group.name} did not settle within 10 cooperative rounds")
+            started = time.perf_counter()
+        return end
 
     def _reacts(self, p: Process, t: float) -> float:
         """When ``p`` acts on a change of its target made at ``t``: a consumer-protocol member

@@ -28,7 +28,14 @@ from typing import Any
 
 import pytest
 
-from strategies import ClusterMetadata, MemberSubscription, RebalanceProtocol, TopicPartition, get_assignor
+from strategies import (
+    ClusterMetadata,
+    MemberSubscription,
+    RebalanceProtocol,
+    TopicPartition,
+    get_assignor,
+    rebalance_rounds,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -315,7 +322,8 @@ def predict(
 ) -> dict[str, list[str]]:
     """The core assignor's settled assignment for these members, built from what each
     kafka-python member sends: topics, owned partitions (COOPERATIVE only), generation and the
-    assignor's user data. Cooperative rounds are repeated until nothing is withheld."""
+    assignor's user data; cooperative rounds (the one driver, strategies.rounds) run until
+    nobody revokes."""
     core = get_assignor(strategy)
     cooperative = core.protocols[0] is RebalanceProtocol.COOPERATIVE
     cluster = ClusterMetadata(counts)
@@ -324,26 +332,21 @@ def predict(
         for n in subscriptions
     }
     generation = {n: before.generation if before and n in before.assignment else -1 for n in subscriptions}
-    wanted = {
-        TopicPartition(t, p) for n in subscriptions for t in subscriptions[n] for p in range(counts.get(t, 0))
+    group = {
+        member_ids[n]: MemberSubscription(
+            member_id=member_ids[n],
+            topics=frozenset(subscriptions[n]),
+            owned_partitions=held[n] if cooperative else (),
+            generation=generation[n],
+            user_data=core.encode_user_data(held[n], generation[n]),
+        )
+        for n in subscriptions
     }
-    for _ in range(4):
-        group = {
-            member_ids[n]: MemberSubscription(
-                member_id=member_ids[n],
-                topics=frozenset(subscriptions[n]),
-                owned_partitions=held[n] if cooperative else (),
-                generation=generation[n],
-                user_data=core.encode_user_data(held[n], generation[n]),
-            )
-            for n in subscriptions
-        }
+    if cooperative:
+        result = rebalance_rounds(core, group, cluster, max(generation.values()) + 1)[-1].owned
+    else:
         result = core.assign(group, cluster).owned
-        held = {n: tuple(result[member_ids[n]]) for n in subscriptions}
-        next_generation = max(generation.values()) + 1
-        generation = dict.fromkeys(subscriptions, next_generation)
-        if not cooperative or {tp for tps in held.values() for tp in tps} == wanted:
-            break
+    held = {n: tuple(result[member_ids[n]]) for n in subscriptions}
     return {n: sorted(f"{tp.topic}:{tp.partition}" for tp in held[n]) for n in sorted(subscriptions)}
 
 
