@@ -24,19 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from kpart.simulation.cluster import ClusterState
-from kpart.simulation.events import (
-    AddPartitions,
-    BrokerOutage,
-    Crash,
-    CreateTopic,
-    Event,
-    Join,
-    Leave,
-    RackOutage,
-    RollingRestart,
-    StaticBounce,
-    Subscribe,
-)
+from kpart.simulation.events import Event
 from kpart.simulation.keys import ProducerModel
 from kpart.simulation.metrics import EventMetrics, SimulationResult, Totals, spread_and_stddev
 from kpart.simulation.model import MemberSpec
@@ -85,6 +73,10 @@ class Simulation:
     ``member_ids``, the ``n``-th process started under a name (``(name, n)``, from 0; a static
     member's return counts) gets that member id instead of a generated one, so a prediction can
     use the ids a live broker handed out; everything else stays as without it.
+
+    Each event's effect is its own :meth:`~kpart.simulation.events.Event.simulate`, acting
+    through the public methods here (``spawn``, ``leave``, ``crash``, ``restart``, ``revoke``,
+    ``track``, ``rebalance``, ``topic_changed``) and the ``group``, ``cluster`` and ``producer``.
     """
 
     def __init__(self, scenario: Scenario, strategy: Strategy | str,
@@ -130,69 +122,29 @@ class Simulation:
 
     def _form_group(self) -> EventMetrics:
         for spec in self.scenario.members:
-            self._spawn(spec)
-        self._track(0.0)
-        end = self._rebalance(0.0)
+            self.spawn(spec)
+        self.track(0.0)
+        end = self.rebalance(0.0)
         n = len(self.group)
         return self._metrics(0, f"start ({n} member{'' if n == 1 else 's'})", 0.0, 0.0, end)
 
     def _apply(self, index: int, ev: Event, t: float) -> EventMetrics:
-        keys_remapped = None
-        if isinstance(ev, Join):
-            for spec in ev.members:
-                self._spawn(spec)
-            self._track(t)
-            end = self._rebalance(t)
-        elif isinstance(ev, Leave):
-            end = self._leave(ev.member, t)
-        elif isinstance(ev, Crash):
-            end = self._crash([ev.member], t)
-        elif isinstance(ev, RollingRestart):
-            end = t
-            for i, name in enumerate(ev.members):
-                end = self._restart(name, max(t + i * ev.interval_s, end), self.timing.restart_downtime_s,
-                                    ev.strategy)
-        elif isinstance(ev, StaticBounce):
-            end = self._restart(ev.member, t, ev.downtime_s)
-        elif isinstance(ev, Subscribe):
-            proc = self.group[ev.member]
-            proc.spec = replace(proc.spec, topics=ev.topics)
-            if self._group().protocol is Protocol.COOPERATIVE:
-                dropped = [tp for tp in proc.owned if tp.topic not in ev.topics]
-                self._revoke(proc, dropped, t)
-            self._track(t)
-            end = self._rebalance(t)
-        elif isinstance(ev, CreateTopic | AddPartitions):
-            if isinstance(ev, CreateTopic):
-                self.cluster.add_topic(ev.topic)
-                topic = ev.topic.name
-            else:
-                before = self.cluster.count(ev.topic)
-                self.cluster.grow(ev.topic, ev.partitions)
-                topic = ev.topic
-                if self.producer is not None and topic == self.producer.spec.topic:
-                    keys_remapped = self.producer.remapped(before, ev.partitions)
-            self._track(t)
-            subscribed = any(topic in p.spec.topics for p in self.group.values())
-            end = self._rebalance(t + self._metadata_delay()) if subscribed else t
-        elif isinstance(ev, BrokerOutage):
-            self.cluster.brokers_down(set(ev.brokers))
-            rack_aware = any(p.spec.rack for p in self.group.values()) and self.cluster.has_racks
-            end = self._rebalance(t + self._metadata_delay()) if rack_aware else t
-        else:
-            assert isinstance(ev, RackOutage)
-            self.cluster.brokers_down({b.id for b in self.cluster.brokers if b.rack == ev.rack})
-            victims = [p.name for p in self.group.values() if p.spec.rack == ev.rack]
-            if victims:
-                end = self._crash(victims, t)
-            else:
-                end = self._rebalance(t + self._metadata_delay())
-        return self._metrics(index, ev.label, ev.at, t, end, keys_remapped)
+        out = ev.simulate(self, t)
+        return self._metrics(index, ev.label, ev.at, t, out.end, out.keys_remapped)
 
-    def _metadata_delay(self) -> float:
+    # --- what events act with ----------------------------------------------------------------
+
+    def topic_changed(self, topic: str, t: float) -> float:
+        """``topic`` was created or grew at ``t``: a group subscribed to it rebalances once it
+        notices; returns when the group settled."""
+        self.track(t)
+        subscribed = any(topic in p.spec.topics for p in self.group.values())
+        return self.rebalance(t + self.metadata_delay()) if subscribed else t
+
+    def metadata_delay(self) -> float:
         """Classic groups notice new partitions at the leader's next metadata refresh; KIP-848
         brokers know at once."""
-        if self._group().protocol is Protocol.INCREMENTAL:
+        if self.assigning().protocol is Protocol.INCREMENTAL:
             return 0.0
         return self.timing.metadata_refresh_s / 2
 
@@ -212,34 +164,34 @@ class Simulation:
             check_broker_supports(self._known[name], self.scenario.broker_version)
         return self._known[name]
 
-    def _group(self) -> Strategy:
+    def assigning(self) -> Strategy:
         """What assigns the group now (the run's strategy while the group is empty)."""
         if not self.group:
             return self.strategy
         return group_strategy({p.name: p.strategy for p in self.group.values()})
 
-    def _spawn(self, spec: MemberSpec) -> None:
+    def spawn(self, spec: MemberSpec) -> None:
         proc = Process(spec, self._resolve(spec.strategy), self._new_member_id(spec.name),
                        self.rng.uniform(0.0, self.timing.heartbeat_interval_s))
         self.group[spec.name] = proc
 
-    def _leave(self, name: str, t: float) -> float:
+    def leave(self, name: str, t: float) -> float:
         proc = self.group.pop(name)
         self.ledger.release(proc.owned, t)
-        self._track(t)
-        return self._rebalance(t)
+        self.track(t)
+        return self.rebalance(t)
 
-    def _crash(self, names: list[str], t: float) -> float:
+    def crash(self, names: list[str], t: float) -> float:
         for name in names:
             self.ledger.release(self.group[name].owned, t)
             self.group[name].owned = ()
         detected = t + self.timing.session_timeout_s
         for name in names:
             del self.group[name]
-        self._track(detected)
-        return self._rebalance(detected)
+        self.track(detected)
+        return self.rebalance(detected)
 
-    def _restart(self, name: str, t: float, downtime: float, strategy: str | None = None) -> float:
+    def restart(self, name: str, t: float, downtime: float, strategy: str | None = None) -> float:
         """``name`` goes away for ``downtime`` and comes back (running ``strategy`` if given).
 
         A static member back within the session timeout keeps its assignment without a
@@ -258,17 +210,17 @@ class Simulation:
             self._sample(back)
             return back
         if proc.spec.static:
-            end = self._crash([name], t)
+            end = self.crash([name], t)
         else:
-            end = self._leave(name, t)
-        self._spawn(proc.spec)
+            end = self.leave(name, t)
+        self.spawn(proc.spec)
         start = max(back, end)
-        self._track(start)
-        return self._rebalance(start)
+        self.track(start)
+        return self.rebalance(start)
 
     # --- protocol -----------------------------------------------------------------------------
 
-    def _track(self, t: float) -> None:
+    def track(self, t: float) -> None:
         topics: set[str] = set()
         for p in self.group.values():
             topics |= p.spec.topics
@@ -277,7 +229,7 @@ class Simulation:
             self._tracked = key
             self.ledger.track(set(self.cluster.partitions(topics)), t)
 
-    def _revoke(self, proc: Process, tps: list[TopicPartition], t: float) -> None:
+    def revoke(self, proc: Process, tps: list[TopicPartition], t: float) -> None:
         if tps:
             self.ledger.release(tps, t)
             gone = set(tps)
@@ -305,12 +257,12 @@ class Simulation:
         self._c.compute_s += time.perf_counter() - started
         return out
 
-    def _rebalance(self, t: float) -> float:
+    def rebalance(self, t: float) -> float:
         """Run one rebalance starting at ``t``; returns when the group has settled."""
         if not self.group:
             return t
         self._c.rebalances += 1
-        group = self._group()
+        group = self.assigning()
         if group.protocol is Protocol.EAGER:
             end = self._eager(t, group.assignor)
         elif group.protocol is Protocol.COOPERATIVE:
@@ -328,7 +280,7 @@ class Simulation:
 
     def _eager(self, t: float, assignor: Assignor) -> float:
         for p in self.group.values():
-            self._revoke(p, list(p.owned), t)
+            self.revoke(p, list(p.owned), t)
         assignment = self._assign(assignor, lambda p: (), user_data=True)
         end = t + self.timing.rebalance_round_s
         self.generation += 1
@@ -352,7 +304,7 @@ class Simulation:
             self.generation += 1
             self._c.rounds += 1
             for member_id, lost in r.revoked.items():
-                self._revoke(by_id[member_id], list(lost), end)
+                self.revoke(by_id[member_id], list(lost), end)
             for p in self.group.values():
                 new = r.assignment.owned.get(p.member_id, ())
                 have = set(p.owned)
@@ -387,7 +339,7 @@ class Simulation:
             if lost:
                 # an eager member drops everything as it rejoins; others revoke what they lose
                 at = t if eager else self._reacts(p, t)
-                self._revoke(p, lost, at)
+                self.revoke(p, lost, at)
                 released.update(dict.fromkeys(lost, at))
                 acked[p.name] = at
                 end = max(end, at)

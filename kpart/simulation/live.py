@@ -17,8 +17,9 @@ time. Member order is reproducible
 only for static members (ordered by ``group.instance.id``); dynamic members get random member
 ids from the broker, so with several dynamic members an order-dependent strategy may assign the
 same partition sets to different members: that is reported as "same up to member names".
-Supported events: join, leave, crash, rolling_restart, static_bounce, add_partitions,
-create_topic. Live consumers refresh metadata every 5 s so topic growth is noticed quickly.
+Events whose type defines a live effect (:meth:`kpart.simulation.events.Event.live`) can run:
+join, leave, crash, rolling_restart, static_bounce, create_topic, add_partitions. Live
+consumers refresh metadata every 5 s so topic growth is noticed quickly.
 """
 
 from __future__ import annotations
@@ -37,17 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from kpart.simulation.engine import Simulation, simulate
-from kpart.simulation.events import (
-    AddPartitions,
-    Crash,
-    CreateTopic,
-    Event,
-    Join,
-    Leave,
-    RollingRestart,
-    StaticBounce,
-    Subscribe,
-)
+from kpart.simulation.events import EVENT_TYPES, Join, RollingRestart, runs_live
 from kpart.simulation.model import MemberSpec, Topic
 from kpart.simulation.protocols import Protocol, resolve_strategy
 from kpart.simulation.scenario import Scenario
@@ -63,9 +54,6 @@ class LiveUnsupported(LiveError, ValueError):
     """A strategy or event of the scenario cannot run live; raised before anything starts."""
 
 
-LIVE_EVENTS = (Join, Leave, Crash, RollingRestart, StaticBounce, AddPartitions, CreateTopic)
-
-
 def check_live(scenario: Scenario, strategies: list[str]) -> None:
     """Raise :class:`LiveUnsupported` naming the first of ``strategies`` (or of the scenario's
     own member strategies, or events) that a live run cannot carry out; connects to nothing.
@@ -74,9 +62,9 @@ def check_live(scenario: Scenario, strategies: list[str]) -> None:
     consumer pick the protocol (so ``NAME@eager`` is refused); ``kip848-*`` on confluent-kafka.
     """
     for e in scenario.events:
-        if not isinstance(e, LIVE_EVENTS):
-            raise LiveUnsupported(f"event {e.label!r} cannot be run live (supported: join, leave, crash, "
-                                  "rolling_restart, static_bounce, add_partitions, create_topic)")
+        if not runs_live(type(e)):
+            supported = ", ".join(name for name, cls in EVENT_TYPES.items() if runs_live(cls))
+            raise LiveUnsupported(f"event {e.label!r} cannot be run live (supported: {supported})")
     names = list(strategies) + sorted({m.strategy for m in _all_members(scenario) if m.strategy}
                                       | {e.strategy for e in scenario.events
                                          if isinstance(e, RollingRestart) and e.strategy})
@@ -142,17 +130,6 @@ def rename_topics(scenario: Scenario, suffix: str) -> Scenario:
     def member(m: MemberSpec) -> MemberSpec:
         return dataclasses.replace(m, topics=frozenset(n(t) for t in m.topics))
 
-    def event(e: Event) -> Event:
-        if isinstance(e, Join):
-            return dataclasses.replace(e, members=tuple(member(m) for m in e.members))
-        if isinstance(e, Subscribe):
-            return dataclasses.replace(e, topics=frozenset(n(t) for t in e.topics))
-        if isinstance(e, CreateTopic):
-            return dataclasses.replace(e, topic=dataclasses.replace(e.topic, name=n(e.topic.name)))
-        if isinstance(e, AddPartitions):
-            return dataclasses.replace(e, topic=n(e.topic))
-        return e
-
     producer = scenario.producer
     if producer is not None:
         producer = dataclasses.replace(producer, topic=n(producer.topic))
@@ -160,7 +137,7 @@ def rename_topics(scenario: Scenario, suffix: str) -> Scenario:
         scenario,
         topics=tuple(Topic(n(t.name), t.partitions, t.replication) for t in scenario.topics),
         members=tuple(member(m) for m in scenario.members),
-        events=tuple(event(e) for e in scenario.events),
+        events=tuple(e.renamed(n) for e in scenario.events),
         producer=producer,
     )
 
@@ -173,7 +150,7 @@ def one_by_one(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, members=(first,), events=joins + tuple(scenario.events))
 
 
-class _Group:
+class LiveGroup:
     """The worker processes of one live group and the last state each reported."""
 
     def __init__(self, bootstrap: str, strategy: str, session_ms: int, tmp: Path) -> None:
@@ -290,6 +267,24 @@ class _Group:
                 proc.kill()
 
 
+@dataclass(frozen=True)
+class LiveRun:
+    """What an event's live effect (:meth:`kpart.simulation.events.Event.live`) acts on."""
+
+    group: LiveGroup
+    admin: Any
+    downtime_s: float
+    """How long a restarting member stays away."""
+    settle: Callable[[bool], None]
+    """Wait until the group has settled (``True``: after a rebalance)."""
+
+    def create_topic(self, topic: Topic) -> None:
+        _create_topic(self.admin, topic)
+
+    def add_partitions(self, topic: str, partitions: int) -> None:
+        self.admin.create_partitions({topic: partitions})
+
+
 def _partition_order(tp: str) -> tuple[str, int]:
     """``"topic-12"`` -> ``("topic", 12)``: the simulator's order (partition 10 after 9, not 1)."""
     topic, _, partition = tp.rpartition("-")
@@ -324,7 +319,7 @@ def run_live(
     steps: list[LiveStep] = []
     admin = _admin(bootstrap)
     with tempfile.TemporaryDirectory(prefix="kpart-live-") as tmp:
-        group = _Group(bootstrap, strategy, session_ms, Path(tmp))
+        group = LiveGroup(bootstrap, strategy, session_ms, Path(tmp))
         view = None
         if consumer_protocol:
             from kpart.simulation.live_confluent import GroupView
@@ -356,7 +351,7 @@ def run_live(
                 else:
                     event = scenario.events[k - 1]
                     label = event.label
-                    _apply_live(event, group, admin, timing.restart_downtime_s, settle)
+                    event.live(LiveRun(group, admin, timing.restart_downtime_s, settle))
                 rounds: int | None = None
                 if view is not None:
                     observed = group.settle_target(view, partitions, timeout)
@@ -375,33 +370,3 @@ def run_live(
             group.close()
             admin.close()
     return steps
-
-
-def _apply_live(
-    event: Event, group: _Group, admin: Any, downtime_s: float, settle: Callable[[bool], None]
-) -> None:
-    if isinstance(event, Join):
-        for spec in event.members:
-            group.start(spec)
-    elif isinstance(event, Leave | Crash):
-        group.stop(event.member, crash=isinstance(event, Crash))
-    elif isinstance(event, RollingRestart):
-        for i, name in enumerate(event.members):
-            static = group.specs[name].static
-            spec = group.stop(name, crash=static and not group.runs_consumer_protocol(name))
-            if event.strategy is not None:
-                spec = dataclasses.replace(spec, strategy=event.strategy)
-            time.sleep(downtime_s)
-            group.start(spec)
-            if i < len(event.members) - 1:
-                settle(not static)
-                time.sleep(event.interval_s)
-    elif isinstance(event, StaticBounce):
-        # a consumer-protocol static member's close is its temporary leave (member epoch -2)
-        spec = group.stop(event.member, crash=not group.runs_consumer_protocol(event.member))
-        time.sleep(event.downtime_s)
-        group.start(spec)
-    elif isinstance(event, CreateTopic):
-        _create_topic(admin, event.topic)
-    elif isinstance(event, AddPartitions):
-        admin.create_partitions({event.topic: event.partitions})

@@ -1,0 +1,40 @@
+"""``crash``: a member dies; its partitions wait for the session timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kpart.simulation.events.base import Event, Outcome, event_type
+from kpart.simulation.validation import known, required
+
+if TYPE_CHECKING:
+    from kpart.simulation.engine import Simulation
+    from kpart.simulation.live import LiveRun
+    from kpart.simulation.validation import Timeline
+
+
+@event_type("crash")
+@dataclass(frozen=True)
+class Crash(Event):
+    """A member dies; its partitions sit unconsumed until the session timeout expires."""
+
+    member: str
+
+    @property
+    def label(self) -> str:
+        return f"crash {self.member}"
+
+    @classmethod
+    def parse(cls, d: Mapping[str, Any], p: str, at: float, timeline: Timeline) -> Crash:
+        known(d, p, ("type", "at", "member"))
+        name = timeline.member(required(d, "member", p), f"{p}.member")
+        timeline.depart(name, f"crashed at {p}")
+        return cls(at, name)
+
+    def simulate(self, sim: Simulation, t: float) -> Outcome:
+        return Outcome(sim.crash([self.member], t))
+
+    def live(self, run: LiveRun) -> None:
+        run.group.stop(self.member, crash=True)
