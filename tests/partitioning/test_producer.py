@@ -99,7 +99,7 @@ def test_blocked_reserve_proceeds_when_bytes_are_released() -> None:
     waiter.start()
     assert not done.wait(0.1)
     budget.release(500)
-    assert done.wait(2)
+    assert done.wait(10)
     waiter.join()
     assert budget.used == 1000
 
@@ -425,7 +425,7 @@ def test_full_buffer_blocks_send_until_a_record_is_acknowledged(parent: ParentSe
         assert not sent.wait(0.2)
         assert len(parent.queued) == 2
         parent.acknowledge(0)
-        assert sent.wait(2)
+        assert sent.wait(10)
         third.join()
         assert len(parent.queued) == 3
         assert producer.buffered_bytes == 200
@@ -443,15 +443,15 @@ def test_full_buffer_raises_and_queues_nothing(producer: BoundedProducer, parent
 
 
 def test_max_block_ms_bounds_the_whole_send(producer: BoundedProducer, parent: ParentSend) -> None:
-    producer.config["max_block_ms"] = 1000
+    producer.config["max_block_ms"] = 1500
     producer.send("t", b"v" * 100)
     producer.send("t", b"v" * 100)
-    parent.delay = 0.8  # time spent before the size check (a metadata wait) comes off the budget
+    parent.delay = 1.2  # time spent before the size check (a metadata wait) comes off the budget
     start = time.monotonic()
     with pytest.raises(BufferExhaustedError) as caught:
         producer.send("t", b"v" * 100)
-    assert 1.0 <= time.monotonic() - start < 1.0 + 0.8  # not 1.8 s: max_block_ms is for the whole send
-    assert caught.value.waited_ms < 600  # about 200 ms left after the delay, not 1000
+    assert 1.5 <= time.monotonic() - start < 1.5 + 1.2  # not 2.7 s: max_block_ms is for the whole send
+    assert caught.value.waited_ms < 900  # about 300 ms left after the delay, not 1500
 
 
 def test_error_after_the_size_check_gives_the_bytes_back(
