@@ -1,5 +1,9 @@
 """Shared fixtures: a real Kafka broker for the whole session and uniquely named topics.
 
+Tiers: every test under ``tests/integration/`` or ``tests/reference/``, and every test anywhere
+that asks for a broker or the Java reference (fixtures in :data:`NEEDS_JAVA_OR_BROKER`), is
+marked ``integration``; ``pytest -m "not integration"`` runs the rest with neither.
+
 Broker, in order of choice: ``KAFKA_BOOTSTRAP`` (an existing cluster), a testcontainers Kafka
 container when a Docker engine answers, else a local JVM broker started by the project itself.
 With ``CI=true`` a broker that cannot be had is an error, never a skip.
@@ -18,6 +22,20 @@ from kpart.broker import BrokerError, LocalCluster
 from tests.support import create_topic
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+INTEGRATION_DIRS = ("integration", "reference")
+NEEDS_JAVA_OR_BROKER = frozenset({"broker", "kafka_bootstrap", "make_topic", "java", "java_4_0"})
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the integration tier: by directory, and by the fixtures a test asks for."""
+    for item in items:
+        try:
+            top = item.path.resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            top = ""
+        if top in INTEGRATION_DIRS or NEEDS_JAVA_OR_BROKER & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 def _docker_answers() -> bool:

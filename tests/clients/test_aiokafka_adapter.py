@@ -129,13 +129,16 @@ def test_leader_decodes_kafka_python_subscriptions_of_every_version(version: int
     assert got.rack_id == ("rack-1" if version >= 3 else None)
 
 
-def test_member_metadata_is_a_v3_subscription_other_clients_read() -> None:
+def test_member_metadata_is_a_v3_subscription_other_clients_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assignor = assignors.AiokafkaAssignor("sticky", rack="rack-2")
-    coordinator = SimpleNamespace(generation=5)
-    assignor._consumer = SimpleNamespace(_coordinator=coordinator)
+    consumer, generation = object(), [5]
+    # what the consumer's coordinator says, through the compat seam that reads aiokafka's internals
+    monkeypatch.setattr(compat, "assignors_of", lambda of: (assignor,) if of is consumer else ())
+    monkeypatch.setattr(compat, "generation_of", lambda of: generation[-1] if of is consumer else -1)
+    assignor.attach(consumer)
     assignor.on_assignment(ConsumerProtocolMemberAssignment(
         0, [ConsumerProtocolMemberAssignment.Assignment("t", [3, 1])], b""))
-    coordinator.generation = 6  # joined generation 6, but its SyncGroup failed: still owns gen 5's
+    generation.append(6)  # joined generation 6, but its SyncGroup failed: still owns gen 5's
     decoded = KafkaPythonSubscription.decode(assignor.metadata({"t"}))
     got = (decoded.version, decoded.topics, decoded.generation_id, decoded.rack_id)
     assert got == (3, ["t"], 5, "rack-2")

@@ -8,8 +8,9 @@ from typing import Any
 import confluent_kafka
 import pytest
 
-from partitioning import PartitioningError, create_core
+from partitioning import PartitioningError, PartitionView, create_core
 from partitioning.confluent import JAVA_COMPATIBLE, ConfluentRouter, java_compatible, router
+from partitioning.sticky import StickyState
 from tests.partitioning.test_hashing import JAVA_MURMUR2, KAFKAJS_MURMUR2
 
 
@@ -79,39 +80,41 @@ def test_field_routing_reads_the_unserialized_value() -> None:
     assert producer.produced[-1]["value"] == b"{'id': '21'}"
 
 
-class Cycle:
-    """Deterministic stand-in for the sticky state's random pick: 0, 1, 2, ..."""
+SIX = PartitionView("t", range(6), range(6))  # what the router sees of FakeProducer(6)
 
-    def __init__(self) -> None:
-        self.n = -1
 
-    def __call__(self, view: Any) -> int:
-        self.n += 1
-        return view.all[self.n % len(view.all)]
+def draws(seed: int, count: int = 3) -> list[int]:
+    """The first ``count`` random picks of a sticky state seeded ``seed`` (a stint of one record
+    per pick), so a test knows where each new stint goes without reaching into the router."""
+    picks = StickyState(batch_size=1, seed=seed)
+    return [picks.partition(2, SIX) for _ in range(count)]
+
+
+# a seed whose first three picks each differ from the one before, so every move is visible
+SEED = next(seed for seed in range(100) if (lambda a, b, c: a != b != c)(*draws(seed)))
+P0, P1, P2 = draws(SEED)
 
 
 def test_keyless_sticky_moves_on_at_the_first_delivery_report_after_batch_size() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000))
-    r._sticky._next = Cycle()  # type: ignore[union-attr,method-assign]
+    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
     seen: list[Any] = []
     parts = [r.produce("t", b"x" * 100, on_delivery=lambda err, msg: seen.append(err)) for _ in range(5)]
     producer.deliver(0)  # 500 bytes sent: stays
     parts += [r.produce("t", b"x" * 100) for _ in range(5)]
-    assert parts == [0] * 10
+    assert parts == [P0] * 10
     producer.deliver(1, err="broker down")  # a failed delivery moves nothing
-    assert r.produce("t", b"x" * 100) == 0
-    producer.deliver(2)  # 1100 bytes went to partition 0 and a batch left: move on
-    assert r.produce("t", b"x" * 100) == 1
+    assert r.produce("t", b"x" * 100) == P0
+    producer.deliver(2)  # 1100 bytes went to the first partition and a batch left: move on
+    assert r.produce("t", b"x" * 100) == P1
     assert seen == [None, "broker down", None]  # the user's callback still runs
 
 
 def test_keyless_sticky_without_delivery_reports_moves_at_twice_batch_size() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000))
-    r._sticky._next = Cycle()  # type: ignore[union-attr,method-assign]
+    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
     parts = [r.produce("t", b"x" * 100) for _ in range(41)]
-    assert parts == [0] * 20 + [1] * 20 + [2]
+    assert parts == [P0] * 20 + [P1] * 20 + [P2]
 
 
 def test_keyless_records_avoid_leaderless_partitions() -> None:
@@ -121,11 +124,10 @@ def test_keyless_records_avoid_leaderless_partitions() -> None:
 
 def test_uniform_sticky_keyed_records_also_move_on_delivery_reports() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000))
-    r._sticky._next = Cycle()  # type: ignore[union-attr,method-assign]
+    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
     parts = [r.produce("t", b"x" * 100, key=b"k%d" % i) for i in range(11)]
     producer.deliver(10)
-    assert parts == [0] * 11 and r.produce("t", b"x" * 100, key=b"k") == 1
+    assert parts == [P0] * 11 and r.produce("t", b"x" * 100, key=b"k") == P1
 
 
 def test_metadata_is_refreshed_after_its_max_age() -> None:

@@ -1,5 +1,5 @@
 """A new user's first hour: every README command works in order, the tour teaches and cleans up,
-the examples refuse a missing broker in one line and stop at once when asked."""
+the examples stop at once when asked (without a broker: ``tests/examples``)."""
 
 from __future__ import annotations
 
@@ -194,19 +194,6 @@ def test_ctrl_c_while_the_tour_starts_its_own_broker_stops_that_broker(tmp_path:
 
 
 # ---- the examples -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("example", ["partition_producer.py", "partition_consumer.py", "basic_producer.py",
-                                     "tour.py", "custom_partitioner.py"])
-def test_an_example_with_no_broker_says_so_in_one_line_within_seconds(example: str) -> None:
-    port = closed_port()
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, str(EXAMPLES / example), "--bootstrap", f"127.0.0.1:{port}"],
-                            capture_output=True, text=True, timeout=60)
-    assert time.monotonic() - started < 5 + 5  # 5 s of interpreter start-up on a loaded machine
-    assert result.returncode == 1
-    [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"error: no Kafka broker answered at 127.0.0.1:{port}")
 
 
 @pytest.mark.integration

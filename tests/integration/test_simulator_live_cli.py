@@ -45,13 +45,6 @@ def test_compare_live_prints_a_match_for_every_step(
     assert bounce.split()[-3:] == ["0", "0", "match"]
 
 
-def test_live_without_bootstrap_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "live.yaml"
-    path.write_text(SCENARIO)
-    assert main(["compare", str(path), "--live"]) == 2
-    assert "--live needs --bootstrap HOST:PORT" in capsys.readouterr().err
-
-
 # an even split: which member the broker's range gives an extra partition is for the exact ports
 FRESH_GROUP = """\
 name: live-kip848
@@ -79,20 +72,3 @@ def test_compare_live_runs_kip848_strategies_on_consumer_protocol_members(
         # the broker reports no generations for consumer-protocol groups: observed rounds "-"
         assert [r.split()[0] for r in rows] == ["start", "join"], section
         assert all(r.split()[-2:] == ["-", "match"] for r in rows), section
-
-
-@pytest.mark.parametrize(("strategies", "named"), [
-    ("range,sticky@eager", "strategy 'sticky@eager' cannot run live"),
-    ("kip848-uniform,nope", "unknown strategy 'nope'"),
-])
-def test_compare_live_refuses_what_cannot_run_live_before_anything_runs(
-    strategies: str, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "live.yaml"
-    path.write_text(SCENARIO)
-    # port 1: nothing listens there, so any attempt to run live would fail differently
-    args = ["compare", str(path), "--strategies", strategies, "--live", "--bootstrap", "127.0.0.1:1"]
-    assert main(args) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""  # not even the simulated table
-    assert named in captured.err and len(captured.err.strip().splitlines()) == 1, captured.err

@@ -31,6 +31,7 @@ def test_version_command_prints_the_package_version() -> None:
     assert result.stdout.strip() == f"kpart {__version__}"
 
 
+@pytest.mark.integration  # ``start`` checks for Java 17+ before it looks at the ports
 def test_a_taken_port_is_refused_with_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))

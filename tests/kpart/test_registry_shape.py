@@ -3,6 +3,7 @@ of the side's type with a clear line; names mean one factory; options are checke
 
 from __future__ import annotations
 
+from importlib.metadata import EntryPoint
 from typing import Any
 
 import pytest
@@ -21,18 +22,15 @@ class Made:
         return 0
 
 
-class FakeEntryPoint:
-    def __init__(self, name: str, value: str) -> None:
-        self.name, self.value = name, value
-
-    def load(self) -> Any:
-        return kpart.registry._load(self.value)
+def FakeEntryPoint(name: str, value: str) -> EntryPoint:  # noqa: N802 - reads as the class it makes
+    """An entry point as an installed package declares it (``module:attribute``)."""
+    return EntryPoint(name=name, value=value, group="kpart.things")
 
 
-def fresh(monkeypatch: pytest.MonkeyPatch, *eps: FakeEntryPoint) -> Registry[Any]:
+def fresh(monkeypatch: pytest.MonkeyPatch, *eps: EntryPoint) -> Registry[Any]:
     scans: list[str] = []
 
-    def fake_entry_points(group: str) -> list[FakeEntryPoint]:
+    def fake_entry_points(group: str) -> list[EntryPoint]:
         scans.append(group)
         return list(eps)
 

@@ -60,6 +60,26 @@ def test_revoked_partition_is_not_handed_back_to_its_owner() -> None:
     assert_balanced(group, rounds[-1])
 
 
+def parts(topic: str, *numbers: int) -> tuple[TopicPartition, ...]:
+    return tuple(TopicPartition(topic, n) for n in numbers)
+
+
+def test_cooperative_does_not_revoke_a_partition_it_hands_back_next_round() -> None:
+    # Found by the mixed-subscription churn (shrunk): round 1 revoked topic-1-17 from
+    # consumer-7d5c5eda92d8 and round 2 gave it back to the same member.
+    cluster = ClusterMetadata({"topic-0": 2, "topic-1": 18})
+    spec = [
+        ("consumer-aa2c6a107b75", {"topic-1"}, (), 10),
+        ("consumer-c69db3fa7aa7", {"topic-0", "topic-1"}, (), 10),
+        ("consumer-7d5c5eda92d8", {"topic-1"}, parts("topic-1", 5, 6, 7, 12, 17), 10),
+        ("consumer-f463d20b5d59", {"topic-0", "topic-1"}, parts("topic-0", 1), 10),
+        ("consumer-d9edcc0e95ee", {"topic-0"}, (), -1),
+    ]
+    group = {m: MemberSubscription(m, frozenset(t), owned, gen) for m, t, owned, gen in spec}
+    rounds = rebalance_rounds(CooperativeStickyAssignor(), group, cluster, 10)
+    assert wasted_revocations(group, rounds) == []
+
+
 class RevocationChurn(MembershipChurn):
     """Random churn of a cooperative group; every rebalance must waste no revocation."""
 

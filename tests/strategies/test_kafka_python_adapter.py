@@ -398,11 +398,11 @@ def test_attach_binds_the_assignors_once_and_refuses_consumers_without_ours() ->
     consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
     try:
         assert attach(consumer) is consumer
-        coordinator = consumer._coordinator
+        coordinator = compat.consumer_coordinator(consumer)
         patched = (coordinator.poll, coordinator.need_rejoin, coordinator.join_group_async)
         attach(consumer)
         assert (coordinator.poll, coordinator.need_rejoin, coordinator.join_group_async) == patched
-        [assignor] = coordinator._assignors.values()
+        [assignor] = compat.coordinator_assignors(coordinator)
         meta = Sub.decode(assignor.metadata({"t"}).encode())  # protocol read from the consumer
         assert meta.topics == ["t"] and meta.owned_partitions == []
     finally:
@@ -430,7 +430,7 @@ def test_unknown_kafka_python_version_fails_loudly(monkeypatch: pytest.MonkeyPat
 def test_a_missing_internal_fails_loudly_naming_it() -> None:
     consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
     try:
-        del consumer._coordinator._join_task
+        del compat.consumer_coordinator(consumer)._join_task
         with pytest.raises(KafkaPythonCompatError, match="has no _join_task in kafka-python 3.0.12"):
             attach(consumer)
     finally:
@@ -440,7 +440,7 @@ def test_a_missing_internal_fails_loudly_naming_it() -> None:
 def stable_follower(consumer: Any, snapshot: dict[str, set[int]]) -> Any:
     """Put an offline consumer's real coordinator where a follower is after joining."""
     consumer.subscribe(["t"])
-    coordinator = consumer._coordinator
+    coordinator = compat.consumer_coordinator(consumer)
     coordinator._joined_subscription = {"t"}
     coordinator.rejoin_needed, coordinator._assignment_snapshot = False, None  # not the leader
     coordinator._metadata_snapshot = snapshot
@@ -455,7 +455,7 @@ def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) 
         if attached:
             attach(consumer)
         coordinator = stable_follower(consumer, {"t": {0, 1}})
-        [assignor] = coordinator._assignors.values()
+        [assignor] = compat.coordinator_assignors(coordinator)
         assignor.on_assignment(ConsumerProtocolAssignment(0, [("t", [0])], b""), 3)
         assert coordinator.need_rejoin() is False
         coordinator._metadata_snapshot = {"t": {0, 1, 2}}  # the follower's metadata refresh
@@ -474,7 +474,7 @@ def test_the_commit_before_a_rebalance_gets_time_even_from_a_short_poll(attached
         if attached:
             attach(consumer)
         consumer.subscribe(["t"])
-        coordinator = consumer._coordinator
+        coordinator = compat.consumer_coordinator(consumer)
         given: list[Any] = []
 
         async def commit(offsets: Any, timeout_ms: Any = None) -> None:
@@ -495,8 +495,9 @@ def test_create_consumer_applies_the_java_reconnect_backoff_and_attaches() -> No
     try:
         assert JAVA_LIKE_DEFAULTS["reconnect_backoff_max_ms"] == 1000
         assert consumer.config["reconnect_backoff_max_ms"] == 1000
-        [assignor] = consumer._coordinator._assignors.values()
-        assert assignor.name == "cooperative-sticky" and consumer._coordinator._kpart_attached
+        coordinator = compat.consumer_coordinator(consumer)
+        [assignor] = compat.coordinator_assignors(coordinator)
+        assert assignor.name == "cooperative-sticky" and coordinator._kpart_attached
     finally:
         consumer.close()
     given = create_consumer(bootstrap_servers="127.0.0.1:1", group_id="g", api_version=(3, 9),
@@ -515,7 +516,7 @@ def test_one_assignor_instance_cannot_serve_two_consumers() -> None:
         attach(first)
         with pytest.raises(ValueError, match="already attached to another consumer"):
             attach(second)
-        assert not getattr(second._coordinator, "_kpart_attached", False)
+        assert not getattr(compat.consumer_coordinator(second), "_kpart_attached", False)
     finally:
         first.close()
         second.close()
