@@ -13,14 +13,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import socket
 import ssl
 import struct
 import time
+from pathlib import Path
+from typing import Any
 
-from kpart.broker import parse_bootstrap
-from kpart.client_config import ClientConfig
+from kpart.broker import DEFAULT_STATE_DIR, BrokerError, LocalCluster, parse_bootstrap, reachable_bootstrap
+from kpart.client_config import ClientConfig, ClientConfigError, load_client_config, settings_of
 
 _HANDSHAKE, _AUTHENTICATE, _API_VERSIONS = 17, 36, 18
 _SASL_FAILED = 58
@@ -178,3 +181,40 @@ def check_access(bootstrap: str, config: ClientConfig, timeout: float = 10.0) ->
             else:
                 problems.append(f"{host}:{port}: {exc or type(exc).__name__}")
     raise AccessError(f"no broker at {bootstrap} let in a {config.describe()} client: " + "; ".join(problems))
+
+
+def connect(given: str | None, client_config: Path | None, client: str,
+            timeout: float = 10.0) -> tuple[str, str, dict[str, Any]]:
+    """The broker to use, how it was found, and the security settings for ``client``
+    (``kafka-python``, ``aiokafka`` or ``confluent``; empty without ``client_config``).
+
+    Without a config this is :func:`kpart.broker.reachable_bootstrap` (``BrokerError`` if no
+    broker answers). With one, the bootstrap is ``given``, else ``$KAFKA_BOOTSTRAP``, else the
+    local cluster's SASL listener (for a SASL_PLAINTEXT config) or its plain one, and
+    :func:`check_access` must pass: :class:`AccessError` (one line) for a bad file, refused
+    credentials or no answer, within ``timeout`` s.
+    """
+    if client_config is None:
+        bootstrap, source = reachable_bootstrap(given)
+        return bootstrap, source, {}
+    try:
+        config = load_client_config(client_config)
+    except ClientConfigError as exc:
+        raise AccessError(str(exc)) from None
+    bootstrap, source = _bootstrap_for(given, config)
+    check_access(bootstrap, config, timeout)
+    return bootstrap, source, settings_of(config, client)
+
+
+def _bootstrap_for(given: str | None, config: ClientConfig) -> tuple[str, str]:
+    if given:
+        return given, "--bootstrap"
+    if os.environ.get("KAFKA_BOOTSTRAP"):
+        return os.environ["KAFKA_BOOTSTRAP"], "$KAFKA_BOOTSTRAP"
+    try:
+        cluster = LocalCluster.load(DEFAULT_STATE_DIR)
+    except BrokerError as exc:
+        raise AccessError(f"{exc}; or pass --bootstrap HOST:PORT") from None
+    if config.security_protocol == "SASL_PLAINTEXT" and cluster.sasl_bootstrap:
+        return cluster.sasl_bootstrap, f"the SASL listener of the cluster recorded in {DEFAULT_STATE_DIR}"
+    return cluster.bootstrap, f"the cluster recorded in {DEFAULT_STATE_DIR}"

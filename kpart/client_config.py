@@ -179,6 +179,22 @@ def from_environment() -> ClientConfig | None:
     return load_client_config(path) if path else None
 
 
+def settings_for(client: str) -> dict[str, Any]:
+    """The security settings of ``$KPART_CLIENT_CONFIG`` for ``client`` (``kafka-python``,
+    ``aiokafka`` or ``confluent``); empty without the variable, so callers add them always."""
+    config = from_environment()
+    return {} if config is None else settings_of(config, client)
+
+
+def settings_of(config: ClientConfig, client: str) -> dict[str, Any]:
+    """``config`` mapped for ``client`` (``kafka-python``, ``aiokafka`` or ``confluent``)."""
+    mappings = {"kafka-python": config.for_kafka_python, "aiokafka": config.for_aiokafka,
+                "confluent": config.for_confluent}
+    if client not in mappings:
+        raise ValueError(f"no security mapping for client {client!r}; known: {', '.join(mappings)}")
+    return mappings[client]()
+
+
 def read_properties(source: Path) -> dict[str, tuple[int, str]]:
     """``key -> (line number, value)`` of a Java properties file, aliases folded to Java's names."""
     text = _read_text(source)
