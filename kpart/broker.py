@@ -326,10 +326,14 @@ class LocalCluster:
         self._lock: int | None = None
 
     @classmethod
-    def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True) -> LocalCluster:
-        first = free_port_block(2 * nodes)
+    def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True,
+                      sasl_users: Mapping[str, str] | None = None) -> LocalCluster:
+        """A cluster on free ports; with ``sasl_users``, a SASL listener per node for them."""
+        first = free_port_block((3 if sasl_users else 2) * nodes)
         ports = [first + 2 * i for i in range(nodes)]
-        return cls(directory, ports, [p + 1 for p in ports], tied_to_parent)
+        sasl_ports = [first + 2 * nodes + i for i in range(nodes)] if sasl_users else []
+        return cls(directory, ports, [p + 1 for p in ports], tied_to_parent,
+                   sasl_ports=sasl_ports, sasl_users=sasl_users)
 
     @classmethod
     def load(cls, directory: Path) -> LocalCluster:

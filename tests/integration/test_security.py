@@ -246,3 +246,16 @@ def test_bad_sasl_users_are_refused_naming_the_user_not_the_password(tmp_path: P
     assert 'pa"ss' not in str(info.value)
     with pytest.raises(BrokerError, match="1 node.s. need 1 SASL port"):
         LocalCluster(tmp_path, [1000], [1001], sasl_ports=[1002, 1003])
+
+
+def test_without_bootstrap_an_example_finds_the_recorded_clusters_sasl_listener(
+    sasl_broker: SaslBroker,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP"}
+    env["KPART_STATE_DIR"] = str(sasl_broker.cluster.directory)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "partition_producer.py"), "--topic", f"found-{uuid.uuid4().hex[:8]}",
+         "--keys", "1", "--rounds", "1", "--client-config", str(sasl_broker.config_file("PLAIN"))],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"broker {sasl_broker.bootstrap} (the SASL listener of the cluster")
