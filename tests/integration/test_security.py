@@ -1,7 +1,8 @@
-"""A broker with a SASL listener: right credentials work for every client, wrong ones fail in one line.
+"""A broker with SASL and SSL listeners: right settings work for every client, wrong ones fail in one line.
 
 The module starts its own one-node broker with a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256,
-SCRAM-SHA-512) for user ``alice``; the session's broker has none.
+SCRAM-SHA-512) for user ``alice`` and an SSL listener (self-signed certificate); the session's
+broker has neither.
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ KPART = [sys.executable, "-m", "kpart.cli"]
 class SaslBroker:
     def __init__(self, cluster: LocalCluster, configs: Path) -> None:
         self.cluster, self.configs = cluster, configs
-        assert cluster.sasl_bootstrap is not None
+        assert cluster.sasl_bootstrap is not None and cluster.ssl_bootstrap is not None
         self.bootstrap: str = cluster.sasl_bootstrap
+        self.ssl_bootstrap: str = cluster.ssl_bootstrap
+
+    def bootstrap_for(self, mechanism: str) -> str:
+        return self.ssl_bootstrap if mechanism == "SSL" else self.bootstrap
 
     def config_file(self, mechanism: str, password: str = PASSWORD, user: str = USER) -> Path:
         path = self.configs / f"{mechanism}-{user}-{password}.properties"
@@ -44,14 +49,17 @@ class SaslBroker:
         return path
 
     def config(self, mechanism: str, password: str = PASSWORD) -> ClientConfig:
+        """The SASL config for ``mechanism``, or (``SSL``) the one the broker wrote for TLS."""
+        if mechanism == "SSL":
+            return load_client_config(self.cluster.directory / "client-ssl.properties")
         return load_client_config(self.config_file(mechanism, password))
 
 
 @pytest.fixture(scope="module")
 def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SaslBroker]:
-    first = free_port_block(3)
+    first = free_port_block(4)
     cluster = LocalCluster(tmp_path_factory.mktemp("sasl-kafka"), [first], [first + 1], tied_to_parent=True,
-                           sasl_ports=[first + 2], sasl_users={USER: PASSWORD})
+                           sasl_ports=[first + 2], sasl_users={USER: PASSWORD}, ssl_ports=[first + 3])
     try:
         cluster.start()
     except BrokerError as exc:
@@ -67,7 +75,8 @@ def new_topic(broker: SaslBroker, config: ClientConfig) -> str:
     from kafka.admin import NewTopic
 
     topic = f"secure-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap, **config.for_kafka_python())
+    bootstrap = broker.ssl_bootstrap if config.uses_ssl else broker.bootstrap
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **config.for_kafka_python())
     try:
         admin.create_topics([NewTopic(topic, 1, 1)])
     finally:
@@ -76,7 +85,7 @@ def new_topic(broker: SaslBroker, config: ClientConfig) -> str:
 
 
 # ---- right credentials: every client produces and consumes ----------------------------------
-@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("mechanism", [*MECHANISMS, "SSL"])
 def test_kafka_python_produces_and_consumes_with_the_right_credentials(
     sasl_broker: SaslBroker, mechanism: str
 ) -> None:
@@ -84,10 +93,11 @@ def test_kafka_python_produces_and_consumes_with_the_right_credentials(
 
     config = sasl_broker.config(mechanism)
     topic = new_topic(sasl_broker, config)
-    producer = KafkaProducer(bootstrap_servers=sasl_broker.bootstrap, **config.for_kafka_python())
+    bootstrap = sasl_broker.bootstrap_for(mechanism)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, **config.for_kafka_python())
     producer.send(topic, b"kafka-python " + mechanism.encode()).get(timeout=30)
     producer.close()
-    consumer = KafkaConsumer(bootstrap_servers=sasl_broker.bootstrap, auto_offset_reset="earliest",
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                              consumer_timeout_ms=20_000, **config.for_kafka_python())
     consumer.assign([TopicPartition(topic, 0)])
     values = [record.value for record in consumer]
@@ -95,7 +105,7 @@ def test_kafka_python_produces_and_consumes_with_the_right_credentials(
     assert values[:1] == [b"kafka-python " + mechanism.encode()]
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("mechanism", [*MECHANISMS, "SSL"])
 def test_confluent_kafka_produces_and_consumes_with_the_right_credentials(
     sasl_broker: SaslBroker, mechanism: str
 ) -> None:
@@ -103,7 +113,7 @@ def test_confluent_kafka_produces_and_consumes_with_the_right_credentials(
 
     config = sasl_broker.config(mechanism)
     topic = new_topic(sasl_broker, config)
-    settings = {"bootstrap.servers": sasl_broker.bootstrap, **config.for_confluent()}
+    settings = {"bootstrap.servers": sasl_broker.bootstrap_for(mechanism), **config.for_confluent()}
     producer = Producer(settings)
     delivered: list[object] = []
     producer.produce(topic, b"confluent " + mechanism.encode(),
@@ -120,7 +130,7 @@ def test_confluent_kafka_produces_and_consumes_with_the_right_credentials(
     assert message.value() == b"confluent " + mechanism.encode()
 
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("mechanism", [*MECHANISMS, "SSL"])
 def test_aiokafka_produces_and_consumes_with_the_right_credentials(
     sasl_broker: SaslBroker, mechanism: str
 ) -> None:
@@ -129,14 +139,16 @@ def test_aiokafka_produces_and_consumes_with_the_right_credentials(
     config = sasl_broker.config(mechanism)
     topic = new_topic(sasl_broker, config)
 
+    bootstrap = sasl_broker.bootstrap_for(mechanism)
+
     async def round_trip() -> bytes:
-        producer = AIOKafkaProducer(bootstrap_servers=sasl_broker.bootstrap, **config.for_aiokafka())
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **config.for_aiokafka())
         await producer.start()
         try:
             await producer.send_and_wait(topic, b"aiokafka " + mechanism.encode())
         finally:
             await producer.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=sasl_broker.bootstrap, auto_offset_reset="earliest",
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                     **config.for_aiokafka())
         await consumer.start()
         try:
@@ -163,6 +175,17 @@ def test_a_wrong_password_or_an_unknown_user_is_refused_in_one_line(sasl_broker:
         assert time.monotonic() - started < 10
         assert str(info.value) == (f"authentication failed for user {config.username!r} at {host_port} "
                                    f"(SASL {mechanism})")
+
+
+def test_a_certificate_from_another_ca_is_one_line(sasl_broker: SaslBroker, tmp_path: Path) -> None:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=other-ca", "-keyout", str(tmp_path / "k"), "-out", str(tmp_path / "other.pem")],
+                   check=True, capture_output=True)
+    (tmp_path / "c.properties").write_text("security.protocol=SSL\nssl.ca.location=other.pem\n")
+    with pytest.raises(AccessError) as info:
+        check_access(sasl_broker.ssl_bootstrap, load_client_config(tmp_path / "c.properties"))
+    assert str(info.value) == (f"no broker at {sasl_broker.ssl_bootstrap} let in a SSL client: "
+                               f"{sasl_broker.ssl_bootstrap}: TLS failed (CERTIFICATE_VERIFY_FAILED)")
 
 
 def test_a_sasl_client_pointed_at_the_plaintext_listener_is_told_so(sasl_broker: SaslBroker) -> None:
