@@ -6,6 +6,7 @@ import json
 import pickle
 import shutil
 import subprocess
+import sys
 import traceback
 from pathlib import Path
 
@@ -246,3 +247,32 @@ def test_settings_for_reads_the_file_the_environment_names(tmp_path: Path,
     assert settings_for("kafka-python")["sasl_plain_username"] == "u"
     with pytest.raises(ValueError, match="no security mapping for client 'java'"):
         settings_for("java")
+
+
+# ---- the commands refuse a bad file before they start anything ------------------------------
+def kpart(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kpart.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_commands_refuse_a_bad_client_config_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    bad = write(tmp_path, f"security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.passwd={PASSWORD}\n")
+    for command in (["simulate", "--live", "--bootstrap", "127.0.0.1:1"], ["compare", "--live", "--bootstrap",
+                    "127.0.0.1:1", "--strategies", "range"], ["soak", "--duration", "30"]):
+        result = kpart(*command, "--client-config", str(bad))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"kpart: {bad}, line 3: unknown key 'sasl.passwd' (known: ")
+        assert result.stderr.count("\n") == 1 and PASSWORD not in result.stdout + result.stderr
+
+
+def test_the_soak_refuses_a_tls_config_its_cluster_cannot_serve(tmp_path: Path) -> None:
+    tls = write(tmp_path, "security.protocol=SSL\n")
+    result = kpart("soak", "--duration", "30", "--client-config", str(tls))
+    assert result.returncode == 2
+    assert "the soak's own cluster serves SASL_PLAINTEXT only, not SSL" in result.stderr
+
+
+def test_a_client_config_without_live_is_refused() -> None:
+    result = kpart("simulate", "--client-config", "x.properties")
+    assert (result.returncode, result.stderr) == (2, "kpart: --client-config is for --live (the simulation "
+                                                     "itself needs no broker)\n")
