@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 
 import strategies
+from kpart.client_access import AccessError, connect
 from strategies.aiokafka import AiokafkaAssignor, attach
 
 
@@ -40,11 +42,11 @@ class PrintingListener(ConsumerRebalanceListener):
         self._show("assigned", assigned)
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, security: dict) -> None:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=args.bootstrap, group_id=args.group, client_id=args.name,
         auto_offset_reset="earliest", session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
-        partition_assignment_strategy=[AiokafkaAssignor(args.strategy)],
+        partition_assignment_strategy=[AiokafkaAssignor(args.strategy)], **security,
     )
     attach(consumer)  # each member sends its real generation (and client_rack, if set)
     listener = PrintingListener(args.name)
@@ -72,8 +74,16 @@ def main() -> None:
     parser.add_argument("--strategy", default="sticky", choices=strategies.names())
     parser.add_argument("--name", default="consumer", help="label printed on each line")
     parser.add_argument("--idle-exit", type=float, default=0.0)
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
+    args = parser.parse_args()
+    security: dict = {}
+    if args.client_config is not None:  # SASL / SSL settings, checked before any client is built
+        try:
+            _, _, security = connect(args.bootstrap, args.client_config, "aiokafka")
+        except AccessError as exc:
+            parser.exit(2, f"error: {exc}\n")
     try:
-        asyncio.run(run(parser.parse_args()))
+        asyncio.run(run(args, security))
     except KeyboardInterrupt:
         pass
 

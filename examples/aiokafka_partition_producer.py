@@ -5,7 +5,8 @@
 The same as ``partition_producer.py`` with aiokafka (``pip install 'kpart[aiokafka]'``): our
 partitioner goes in ``AIOKafkaProducer(partitioner=...)``; ``murmur2`` puts every key where the
 Java client puts it, in every process. Prints ``key -> partition`` per acknowledged record and a
-per-partition summary. The topic is created if it does not exist.
+per-partition summary. The topic is created if it does not exist. ``--client-config FILE``:
+SASL / SSL settings (docs/security.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
+from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -20,11 +22,12 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 import partitioning
 import partitioning.aiokafka
+from kpart.client_access import AccessError, connect
 
 
-async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
+async def ensure_topic(bootstrap: str, topic: str, partitions: int, security: dict) -> int:
     """Create ``topic`` with ``partitions`` partitions unless it exists; return its partition count."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security)
     await admin.start()
     try:
         try:
@@ -36,10 +39,10 @@ async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
     return partitions
 
 
-async def run(args: argparse.Namespace) -> None:
-    await ensure_topic(args.bootstrap, args.topic, args.partitions)
+async def run(args: argparse.Namespace, security: dict) -> None:
+    await ensure_topic(args.bootstrap, args.topic, args.partitions, security)
     producer = AIOKafkaProducer(bootstrap_servers=args.bootstrap, acks="all",
-                                partitioner=partitioning.aiokafka.create(args.partitioner))
+                                partitioner=partitioning.aiokafka.create(args.partitioner), **security)
     await producer.start()
     per_partition: Counter[int] = Counter()
     try:
@@ -65,7 +68,15 @@ def main() -> None:
     parser.add_argument("--partitioner", default="murmur2", choices=partitioning.names())
     parser.add_argument("--keys", type=int, default=12, help="distinct keys to send")
     parser.add_argument("--rounds", type=int, default=2, help="records per key")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
+    args = parser.parse_args()
+    security: dict = {}
+    if args.client_config is not None:  # SASL / SSL settings, checked before any client is built
+        try:
+            _, _, security = connect(args.bootstrap, args.client_config, "aiokafka")
+        except AccessError as exc:
+            parser.exit(2, f"error: {exc}\n")
+    asyncio.run(run(args, security))
 
 
 if __name__ == "__main__":

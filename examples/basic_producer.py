@@ -2,8 +2,8 @@
 
     python examples/basic_producer.py --topic basic-producer --records 2000
 
-Without ``--bootstrap`` it finds the local broker as ``partition_producer.py`` does; Ctrl-C or
-SIGTERM stops it within a second or two.
+Without ``--bootstrap`` it finds the local broker as ``partition_producer.py`` does, and takes
+``--client-config FILE`` as it does; Ctrl-C or SIGTERM stops it within a second or two.
 
 1. **sync**: ``send(...).get()`` waits for each record's acknowledgement: safe and slow.
 2. **async**: ``send(...)`` returns at once; callbacks and errbacks count the outcomes and one
@@ -30,12 +30,14 @@ import signal
 import socket
 import threading
 import time
+from pathlib import Path
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from kpart.broker import BrokerError, reachable_bootstrap
+from kpart.broker import BrokerError
+from kpart.client_access import AccessError, connect
 from partitioning.producer import BoundedProducer, BufferExhaustedError
 
 
@@ -82,10 +84,11 @@ def report(mode: str, records: int, seconds: float, outcomes: Outcomes) -> None:
     )
 
 
-def demonstrate_stall(bootstrap: str, topic: str) -> None:
+def demonstrate_stall(bootstrap: str, topic: str, security: dict) -> None:
     relay = FreezableRelay()
     producer = BoundedProducer(
         bootstrap_servers=bootstrap,
+        **security,
         proxy_url=f"http://127.0.0.1:{relay.port}",
         buffer_memory=64 * 1024,
         max_block_ms=1000,
@@ -173,8 +176,8 @@ class FreezableRelay:
             target.close()
 
 
-def ensure_topic(bootstrap: str, topic: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000)
+def ensure_topic(bootstrap: str, topic: str, security: dict) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000, **security)
     try:
         admin.create_topics([NewTopic(topic, 3, 1)])
     except TopicAlreadyExistsError:
@@ -188,21 +191,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bootstrap", help="broker host:port (default: the local broker)")
     parser.add_argument("--topic", default="basic-producer", help="created (3 partitions) if missing")
     parser.add_argument("--records", type=int, default=2000, help="records per mode")
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be at least 1")
 
     try:
-        bootstrap, _ = reachable_bootstrap(args.bootstrap)
-        ensure_topic(bootstrap, args.topic)
+        bootstrap, _, security = connect(args.bootstrap, args.client_config, "kafka-python")
+        ensure_topic(bootstrap, args.topic, security)
+    except AccessError as exc:
+        parser.exit(2, f"error: {exc}\n")
     except (BrokerError, KafkaError) as exc:
         parser.exit(1, f"error: {exc}\n")
-    with BoundedProducer(bootstrap_servers=bootstrap) as producer:
+    with BoundedProducer(bootstrap_servers=bootstrap, **security) as producer:
         for mode, send in (("sync", send_sync), ("async", send_async)):
             started = time.monotonic()
             outcomes = send(producer, args.topic, args.records)
             report(mode, args.records, time.monotonic() - started, outcomes)
-    demonstrate_stall(bootstrap, args.topic)
+    demonstrate_stall(bootstrap, args.topic, security)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from confluent_kafka import Consumer
+
+from kpart.client_access import AccessError, connect
 
 LIBRDKAFKA_ASSIGNORS = ["range", "roundrobin", "cooperative-sticky"]
 
@@ -28,12 +31,19 @@ def main() -> None:
     parser.add_argument("--strategy", default="range", choices=LIBRDKAFKA_ASSIGNORS)
     parser.add_argument("--name", default="consumer", help="label printed on each line")
     parser.add_argument("--idle-exit", type=float, default=0.0)
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
     args = parser.parse_args()
+    security: dict = {}
+    if args.client_config is not None:  # SASL / SSL settings, checked before any client is built
+        try:
+            _, _, security = connect(args.bootstrap, args.client_config, "confluent")
+        except AccessError as exc:
+            parser.exit(2, f"error: {exc}\n")
 
     consumer = Consumer({
         "bootstrap.servers": args.bootstrap, "group.id": args.group, "client.id": args.name,
         "auto.offset.reset": "earliest", "partition.assignment.strategy": args.strategy,
-        "session.timeout.ms": 10_000, "heartbeat.interval.ms": 1_000,
+        "session.timeout.ms": 10_000, "heartbeat.interval.ms": 1_000, **security,
     })
     last_change = time.monotonic()
 

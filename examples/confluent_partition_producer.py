@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from pathlib import Path
 
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import partitioning
+from kpart.client_access import AccessError, connect
 from partitioning.confluent import ConfluentRouter, java_compatible
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
+def ensure_topic(bootstrap: str, topic: str, partitions: int, security: dict) -> int:
     """Create ``topic`` with ``partitions`` partitions unless it exists; return its partition count."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **security})
     if topic not in admin.list_topics(timeout=30).topics:
         try:
             admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
@@ -46,10 +48,17 @@ def main() -> None:
     parser.add_argument("--native", action="store_true", help="let librdkafka route (murmur2_random)")
     parser.add_argument("--keys", type=int, default=12, help="distinct keys to send")
     parser.add_argument("--rounds", type=int, default=2, help="records per key")
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
     args = parser.parse_args()
+    security: dict = {}
+    if args.client_config is not None:  # SASL / SSL settings, checked before any client is built
+        try:
+            _, _, security = connect(args.bootstrap, args.client_config, "confluent")
+        except AccessError as exc:
+            parser.exit(2, f"error: {exc}\n")
 
-    count = ensure_topic(args.bootstrap, args.topic, args.partitions)
-    config = {"bootstrap.servers": args.bootstrap, "acks": "all"}
+    count = ensure_topic(args.bootstrap, args.topic, args.partitions, security)
+    config = {"bootstrap.servers": args.bootstrap, "acks": "all", **security}
     producer = Producer(java_compatible(config) if args.native else config)
     router = ConfluentRouter(producer, args.partitioner)
     label = "librdkafka murmur2_random" if args.native else args.partitioner

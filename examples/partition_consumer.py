@@ -7,7 +7,7 @@ Every rebalance prints ``<name> assigned [p, ...]`` (and ``<name> revoked [...]`
 every record prints ``<name> read partition=P offset=O key=K``. The consumer exits after
 ``--idle-exit`` seconds without records or assignment changes (0 = run until interrupted).
 Ctrl-C or SIGTERM leaves the group and exits within a second or two. Without ``--bootstrap`` it
-finds the local broker as ``partition_producer.py`` does.
+finds the local broker as ``partition_producer.py`` does; ``--client-config FILE`` as there.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import signal
 import time
+from pathlib import Path
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 
 import strategies
-from kpart.broker import BrokerError, reachable_bootstrap
+from kpart.broker import BrokerError
+from kpart.client_access import AccessError, connect
 from strategies.kafka_python import KafkaPythonAssignor, attach
 
 
@@ -50,11 +52,14 @@ def main() -> None:
     parser.add_argument("--strategy", default="range", choices=strategies.names())
     parser.add_argument("--name", default="consumer", help="label printed on each line")
     parser.add_argument("--idle-exit", type=float, default=0.0)
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
     args = parser.parse_args()
     try:
-        bootstrap, _ = reachable_bootstrap(args.bootstrap)
+        bootstrap, _, security = connect(args.bootstrap, args.client_config, "kafka-python")
     except BrokerError as exc:
         parser.exit(1, f"error: {exc}\n")
+    except AccessError as exc:
+        parser.exit(2, f"error: {exc}\n")
 
     stopping: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):  # finish the current poll, then leave cleanly
@@ -68,6 +73,7 @@ def main() -> None:
         session_timeout_ms=10_000,
         heartbeat_interval_ms=1_000,
         reconnect_backoff_max_ms=1_000,  # kafka-python's 30 s default delays recovery from a restart
+        **security,
     ))
     listener = PrintingListener(args.name)
     consumer.subscribe([args.topic], listener=listener)

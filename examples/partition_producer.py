@@ -4,7 +4,9 @@
 
 Without ``--bootstrap`` it uses ``$KAFKA_BOOTSTRAP``, else the broker ``kpart broker start``
 recorded (as ``kpart broker status`` shows it), else 127.0.0.1:9092; with no broker answering it
-says so in one line within seconds. Ctrl-C (or SIGTERM) stops it at once.
+says so in one line within seconds. Ctrl-C (or SIGTERM) stops it at once. With
+``--client-config FILE`` (SASL PLAIN/SCRAM, SSL; see docs/security.md) every client it builds
+uses those settings, and a refused password is one line and exit status 2.
 
 The topic is created if it does not exist (an existing topic is used as it is). Each line
 printed is ``key -> partition``, as acknowledged by the broker; the summary counts records per
@@ -19,18 +21,20 @@ import argparse
 import signal
 import sys
 from collections import Counter
+from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 import partitioning
-from kpart.broker import BrokerError, reachable_bootstrap
+from kpart.broker import BrokerError
+from kpart.client_access import AccessError, connect
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
+def ensure_topic(bootstrap: str, topic: str, partitions: int, security: dict) -> int:
     """Create ``topic`` with ``partitions`` partitions unless it exists; return its partition count."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **security)
     try:
         try:
             admin.create_topics([NewTopic(topic, partitions, 1)])
@@ -50,19 +54,23 @@ def main() -> None:
     parser.add_argument("--partitioner", default="default", choices=partitioning.names())
     parser.add_argument("--keys", type=int, default=12, help="distinct keys to send")
     parser.add_argument("--rounds", type=int, default=2, help="records per key")
+    parser.add_argument("--client-config", type=Path, metavar="FILE", help="client security settings")
     args = parser.parse_args()
     try:
-        bootstrap, source = reachable_bootstrap(args.bootstrap)
+        bootstrap, source, security = connect(args.bootstrap, args.client_config, "kafka-python")
     except BrokerError as exc:
         parser.exit(1, f"error: {exc}\n")
+    except AccessError as exc:
+        parser.exit(2, f"error: {exc}\n")
     print(f"broker {bootstrap} ({source})")
 
-    count = ensure_topic(bootstrap, args.topic, args.partitions)
+    count = ensure_topic(bootstrap, args.topic, args.partitions, security)
     print(f"topic {args.topic}: {count} partitions; partitioner {args.partitioner}")
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         partitioner=partitioning.create(args.partitioner),
         acks="all",
+        **security,
     )
     per_partition: Counter[int] = Counter()
     try:

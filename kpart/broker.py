@@ -3,6 +3,9 @@
 ``LocalCluster`` formats storage and starts one combined broker+controller node, or three nodes
 sharing a static controller quorum, waits until every node accepts connections, and stops them
 with SIGTERM then SIGKILL after a timeout. Each node logs to ``<dir>/node-<id>/server.log``.
+With ``sasl_ports`` each node also listens for SASL_PLAINTEXT clients (PLAIN, SCRAM-SHA-256,
+SCRAM-SHA-512); see :mod:`kpart.broker_sasl`. With ``ssl_ports``, an SSL listener with a
+self-signed certificate; see :mod:`kpart.broker_tls`.
 
 The jars come from ``broker/pom.xml`` (``mvn dependency:copy-dependencies`` into
 ``broker/lib``); Maven caches them in ``~/.m2`` so only the first assembly downloads.
@@ -24,9 +27,11 @@ import struct
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from kpart import broker_sasl, broker_tls
 
 BROKER_PROJECT = Path(__file__).resolve().parent.parent / "broker"
 HEAP = "512m"
@@ -46,6 +51,8 @@ class Node:
     port: int
     controller_port: int
     directory: Path
+    sasl_port: int | None = None
+    ssl_port: int | None = None
 
     @property
     def log_file(self) -> Path:
@@ -253,6 +260,9 @@ def _read_record(directory: Path) -> dict[str, object] | None:
     ok = isinstance(layout, dict) and all(
         isinstance(layout.get(k), list) and layout[k] and all(type(p) is int for p in layout[k])
         for k in ("ports", "controller_ports")
+    ) and (
+        all(isinstance(layout[k], list) and all(type(p) is int for p in layout[k])
+            for k in ("sasl_ports", "ssl_ports") if k in layout)
     )
     if not ok:
         raise BrokerError(f"{record} does not describe a cluster (needs lists 'ports' and "
@@ -276,7 +286,11 @@ class LocalCluster:
 
     ``ports`` are the client ports; controller ports follow in ``controller_ports``. With
     ``tied_to_parent`` the JVMs are killed by the kernel if this Python process dies, so a test
-    run never leaves stray brokers behind.
+    run never leaves stray brokers behind. ``sasl_ports`` (one per node, or none) add a
+    SASL_PLAINTEXT listener per node whose users are ``sasl_users`` (name -> password; by
+    default one user ``kpart`` with a random password kept in ``directory``); SCRAM users are
+    created when the directory is first formatted. ``ssl_ports`` add an SSL listener per node
+    (certificate made once per directory with ``keytool``).
     """
 
     def __init__(
@@ -285,10 +299,16 @@ class LocalCluster:
         ports: Sequence[int],
         controller_ports: Sequence[int],
         tied_to_parent: bool = False,
+        sasl_ports: Sequence[int] = (),
+        sasl_users: Mapping[str, str] | None = None,
+        ssl_ports: Sequence[int] = (),
     ) -> None:
         if len(ports) not in (1, 3) or len(controller_ports) != len(ports):
             raise BrokerError("a local cluster has 1 or 3 nodes, each with a client and controller port")
-        for port in (*ports, *controller_ports):
+        for kind, extra in (("SASL", sasl_ports), ("SSL", ssl_ports)):
+            if extra and len(extra) != len(ports):
+                raise BrokerError(f"{len(ports)} node(s) need {len(ports)} {kind} port(s), got {len(extra)}")
+        for port in (*ports, *controller_ports, *sasl_ports, *ssl_ports):
             if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
                 last = 2 * len(ports) - 1
                 raise BrokerError(f"port {port!r} is outside 1-65535 (the cluster uses PORT to PORT+{last})")
@@ -296,18 +316,32 @@ class LocalCluster:
         if self.directory.exists() and not self.directory.is_dir():
             raise BrokerError(f"{self.directory} is a file, not a directory: choose another --dir")
         self.tied_to_parent = tied_to_parent
+        if sasl_users is not None:
+            try:
+                broker_sasl.check_users(sasl_users)
+            except ValueError as exc:
+                raise BrokerError(str(exc)) from None
+        self._sasl_users = dict(sasl_users) if sasl_users is not None else None
+        sasl: Sequence[int | None] = sasl_ports or [None] * len(ports)
+        tls: Sequence[int | None] = ssl_ports or [None] * len(ports)
         self.nodes = [
-            Node(i + 1, port, cport, self.directory / f"node-{i + 1}")
-            for i, (port, cport) in enumerate(zip(ports, controller_ports, strict=True))
+            Node(i + 1, port, cport, self.directory / f"node-{i + 1}", sport, tport)
+            for i, (port, cport, sport, tport)
+            in enumerate(zip(ports, controller_ports, sasl, tls, strict=True))
         ]
+        self._tls: tuple[Path, str, Path] | None = None
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
         self._lock: int | None = None
 
     @classmethod
-    def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True) -> LocalCluster:
-        first = free_port_block(2 * nodes)
+    def on_free_ports(cls, directory: Path, nodes: int = 1, tied_to_parent: bool = True,
+                      sasl_users: Mapping[str, str] | None = None) -> LocalCluster:
+        """A cluster on free ports; with ``sasl_users``, a SASL listener per node for them."""
+        first = free_port_block((3 if sasl_users else 2) * nodes)
         ports = [first + 2 * i for i in range(nodes)]
-        return cls(directory, ports, [p + 1 for p in ports], tied_to_parent)
+        sasl_ports = [first + 2 * nodes + i for i in range(nodes)] if sasl_users else []
+        return cls(directory, ports, [p + 1 for p in ports], tied_to_parent,
+                   sasl_ports=sasl_ports, sasl_users=sasl_users)
 
     @classmethod
     def load(cls, directory: Path) -> LocalCluster:
@@ -315,11 +349,41 @@ class LocalCluster:
         layout = _read_record(Path(directory))
         if layout is None:
             raise BrokerError(f"no local cluster recorded in {directory} (start one: `kpart broker start`)")
-        return cls(directory, layout["ports"], layout["controller_ports"])
+        return cls(directory, layout["ports"], layout["controller_ports"],
+                   sasl_ports=layout.get("sasl_ports") or (), ssl_ports=layout.get("ssl_ports") or ())
 
     @property
     def bootstrap(self) -> str:
         return ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    @property
+    def sasl_bootstrap(self) -> str | None:
+        """``host:port,...`` of the SASL_PLAINTEXT listeners; None without ``sasl_ports``."""
+        if self.nodes[0].sasl_port is None:
+            return None
+        return ",".join(f"127.0.0.1:{n.sasl_port}" for n in self.nodes)
+
+    @property
+    def ssl_bootstrap(self) -> str | None:
+        """``host:port,...`` of the SSL listeners; None without ``ssl_ports``."""
+        if self.nodes[0].ssl_port is None:
+            return None
+        return ",".join(f"127.0.0.1:{n.ssl_port}" for n in self.nodes)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The PEM certificate SSL clients trust (made at start); None without ``ssl_ports``."""
+        return self._tls[2] if self._tls else None
+
+    @property
+    def sasl_users(self) -> dict[str, str]:
+        """The SASL users (name -> password); generated and kept in ``directory`` if not given."""
+        if self._sasl_users is None:
+            try:
+                self._sasl_users = broker_sasl.recorded_or_new_users(self.directory)
+            except ValueError as exc:
+                raise BrokerError(str(exc)) from None
+        return dict(self._sasl_users)
 
     # ---- start -------------------------------------------------------------------------
     def start(self, timeout: float = 90.0) -> None:
@@ -365,14 +429,28 @@ class LocalCluster:
     def _start(self, timeout: float) -> None:
         java = java_executable()
         lib = ensure_jars()
-        taken = [p for n in self.nodes for p in (n.port, n.controller_port) if not port_available(p)]
+        taken = [p for n in self.nodes for p in (n.port, n.controller_port, n.sasl_port, n.ssl_port)
+                 if p is not None and not port_available(p)]
         if taken:
             raise BrokerError(f"port(s) {', '.join(map(str, taken))} on 127.0.0.1 already in use")
         classpath = str(lib / "*")
         cluster_id = self._recorded_cluster_id() or _cluster_id()
+        record: dict[str, object] = {**self._layout(), "cluster_id": cluster_id}
+        scram_args: list[str] = []
+        if self.sasl_bootstrap is not None:
+            record["sasl_ports"] = [n.sasl_port for n in self.nodes]
+            broker_sasl.write_client_configs(self.directory, self.sasl_users)
+            scram_args = broker_sasl.format_arguments(self.sasl_users)
+        if self.ssl_bootstrap is not None:
+            record["ssl_ports"] = [n.ssl_port for n in self.nodes]
+            try:
+                self._tls = broker_tls.ensure_keystore(self.directory, java)
+            except broker_tls.TlsError as exc:
+                raise BrokerError(str(exc)) from None
+            broker_tls.write_client_config(self.directory, self._tls[2])
         for node in self.nodes:
             self._write_config(node)
-        (self.directory / "cluster.json").write_text(json.dumps({**self._layout(), "cluster_id": cluster_id}))
+        (self.directory / "cluster.json").write_text(json.dumps(record))
         formatters = [
             subprocess.Popen(
                 [
@@ -387,6 +465,7 @@ class LocalCluster:
                     "-c",
                     str(node.directory / "server.properties"),
                     "--ignore-formatted",
+                    *scram_args,
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -434,15 +513,19 @@ class LocalCluster:
         node.directory.mkdir(parents=True, exist_ok=True)
         replication = len(self.nodes)
         voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
-        settings = {
+        sasl = f",SASL_PLAINTEXT://127.0.0.1:{node.sasl_port}" if node.sasl_port is not None else ""
+        tls = f",SSL://127.0.0.1:{node.ssl_port}" if node.ssl_port is not None else ""
+        settings: dict[str, object] = {
             "process.roles": "broker,controller",
             "node.id": node.node_id,
             "controller.quorum.voters": voters,
-            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}"
+            + sasl + tls,
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}" + sasl + tls,
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+            + (",SASL_PLAINTEXT:SASL_PLAINTEXT" if sasl else "") + (",SSL:SSL" if tls else ""),
             "log.dirs": node.directory / "data",
             "num.partitions": 1,
             "auto.create.topics.enable": "false",
@@ -456,8 +539,12 @@ class LocalCluster:
             "group.consumer.min.heartbeat.interval.ms": 500,  # a group may opt into faster heartbeats
             "log.flush.interval.messages": 1_000_000,
         }
+        if sasl:
+            settings.update(broker_sasl.listener_settings(self.sasl_users))
+        if tls and self._tls is not None:
+            settings.update(broker_tls.listener_settings(self._tls[0], self._tls[1]))
         text = "".join(f"{key}={value}\n" for key, value in settings.items())
-        (node.directory / "server.properties").write_text(text)
+        broker_sasl.write_private(node.directory / "server.properties", text)  # may hold passwords
         (node.directory / "log4j2.properties").write_text(
             "appender.out.type=Console\nappender.out.name=OUT\n"
             "appender.out.layout.type=PatternLayout\n"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kpart import __version__
+from kpart import __version__, broker_sasl
 from kpart.broker import (
     DEFAULT_PORT,
     DEFAULT_STATE_DIR,
@@ -27,9 +27,20 @@ def _version(_: argparse.Namespace) -> int:
 def _broker_start(args: argparse.Namespace) -> int:
     first = args.port if args.port is not None else _default_port(args.dir, args.nodes)
     ports = [first + 2 * i for i in range(args.nodes)]
-    cluster = LocalCluster(args.dir, ports, [p + 1 for p in ports])
+    sasl_ports = [args.sasl_port + i for i in range(args.nodes)] if args.sasl_port is not None else []
+    ssl_ports = [args.ssl_port + i for i in range(args.nodes)] if args.ssl_port is not None else []
+    cluster = LocalCluster(args.dir, ports, [p + 1 for p in ports],
+                           sasl_ports=sasl_ports, ssl_ports=ssl_ports)
     cluster.start(timeout=args.timeout)
     print(f"broker ready: bootstrap {cluster.bootstrap} ({args.nodes} node(s), logs in {args.dir})")
+    if cluster.sasl_bootstrap is not None:
+        configs = " ".join(str(broker_sasl.client_config_path(args.dir, m)) for m in broker_sasl.MECHANISMS)
+        print(f"SASL_PLAINTEXT listener: bootstrap {cluster.sasl_bootstrap} "
+              f"({', '.join(broker_sasl.MECHANISMS)}; user {next(iter(cluster.sasl_users))}); "
+              f"client configs: {configs}")
+    if cluster.ssl_bootstrap is not None:
+        print(f"SSL listener: bootstrap {cluster.ssl_bootstrap} (certificate {cluster.ca_file}); "
+              f"client config: {args.dir / 'client-ssl.properties'}")
     return 0
 
 
@@ -80,6 +91,12 @@ def _add_broker(sub: argparse._SubParsersAction) -> None:
         help=f"client port of node 1; node i uses PORT+2(i-1), its controller the next port "
         f"(default: the recorded cluster's port, else {DEFAULT_PORT}, else a free port)",
     )
+    start.add_argument("--sasl-port", type=int, metavar="PORT",
+                       help="also listen for SASL_PLAINTEXT clients (PLAIN, SCRAM-SHA-256/512) on PORT "
+                       "(node i: PORT+i-1) and write a client config per mechanism into --dir")
+    start.add_argument("--ssl-port", type=int, metavar="PORT",
+                       help="also listen for SSL clients on PORT (node i: PORT+i-1), with a self-signed "
+                       "certificate made by keytool, and write client-ssl.properties into --dir")
     start.add_argument("--timeout", type=float, default=90.0,
                        help="seconds to wait until all nodes serve (default: %(default)s)")
     start.set_defaults(run=_broker_start)

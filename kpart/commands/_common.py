@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,13 @@ def add_live_args(parser: argparse.ArgumentParser) -> None:
                         "and print predicted vs observed assignments")
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
                         help="the broker for --live (`kpart broker status` shows the local one's)")
+    add_client_config_arg(parser, "--live")
+
+
+def add_client_config_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--client-config", type=Path, metavar="FILE",
+                        help=f"security settings (SASL PLAIN/SCRAM, SSL) for every client {what} builds, "
+                        "from a Java client.properties or librdkafka-style file (see docs/security.md)")
 
 
 def live_bootstrap(args: argparse.Namespace) -> str | None:
@@ -101,15 +109,33 @@ def live_bootstrap(args: argparse.Namespace) -> str | None:
     Raises ``ValueError`` (one line) within a few seconds if no broker answers there.
     """
     if not args.live:
+        if args.client_config is not None:
+            raise ValueError("--client-config is for --live (the simulation itself needs no broker)")
         return None
     if not args.bootstrap:
         raise ValueError("--live needs --bootstrap HOST:PORT (e.g. the address `kpart broker status` shows)")
+    if args.client_config is not None:
+        secured_bootstrap(args.bootstrap, args.client_config)
+        return str(args.bootstrap)
     from kpart.broker import BrokerError, reachable_bootstrap
 
     try:
         return reachable_bootstrap(args.bootstrap)[0]
     except BrokerError as exc:
         raise ValueError(f"--live: {exc}") from None
+
+
+def secured_bootstrap(bootstrap: str, client_config: Path) -> None:
+    """Load ``client_config``, check within seconds that it gets into ``bootstrap``, and hand
+    it to every client this process and its children build; ``ValueError`` (one line) if not."""
+    from kpart.client_access import AccessError, connect
+    from kpart.client_config import ENVIRONMENT
+
+    try:
+        connect(bootstrap, client_config, "kafka-python")
+    except AccessError as exc:
+        raise ValueError(str(exc)) from None
+    os.environ[ENVIRONMENT] = str(client_config.resolve())  # the path travels, never a secret
 
 
 def live_report(scenario: Scenario, strategies: list[str], bootstrap: str | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -32,6 +33,17 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--duration must be at least 30 s, got {args.duration:g}")
     if not 1 <= args.members <= 8:
         return fail(f"--members must be 1..8, got {args.members}")
+    if args.client_config is not None:
+        from kpart.client_config import ENVIRONMENT, load_client_config
+
+        try:
+            security = load_client_config(args.client_config)
+        except ValueError as exc:
+            return fail(str(exc))
+        if security.security_protocol != "SASL_PLAINTEXT":
+            return fail(f"{args.client_config}: security.protocol: the soak's own cluster serves "
+                        f"SASL_PLAINTEXT only, not {security.security_protocol}")
+        os.environ[ENVIRONMENT] = str(args.client_config.resolve())  # for every process it starts
     cfg = SoakConfig(strategies=tuple(args.strategies), members=args.members, duration_s=args.duration,
                      faults=args.faults, seed=args.seed, directory=args.dir)
     def interrupted(*_: object) -> None:
@@ -119,4 +131,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the fault schedule")
     parser.add_argument("--dir", type=Path, help="keep the cluster and the logs here (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--client-config", type=Path, metavar="FILE",
+                        help="run every client over SASL_PLAINTEXT with this file's user and mechanism "
+                        "(the soak's cluster gets a SASL listener for that user; see docs/security.md)")
     parser.set_defaults(run=run)

@@ -294,7 +294,10 @@ def _partition_order(tp: str) -> tuple[str, int]:
 def _admin(bootstrap: str) -> Any:
     from kafka import KafkaAdminClient
 
-    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    from kpart.client_config import settings_for
+
+    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000,
+                            **settings_for("kafka-python"))
 
 
 def _create_topic(admin: Any, topic: Topic) -> None:

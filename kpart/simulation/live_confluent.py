@@ -22,6 +22,8 @@ from typing import Any
 from confluent_kafka import Consumer, ConsumerGroupState
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
+from kpart.client_config import settings_for
+
 REMOTE_ASSIGNORS = {"kip848-uniform": "uniform", "kip848-range": "range"}
 """Our KIP-848 strategy names -> the broker assignor a member names in ``group.remote.assignor``."""
 
@@ -40,6 +42,7 @@ def run_member(bootstrap: str, group: str, strategy: str, name: str, static: boo
         "enable.auto.commit": False,
         "topic.metadata.refresh.interval.ms": 2000,
         "allow.auto.create.topics": False,
+        **settings_for("confluent"),
     }
     if static:
         conf["group.instance.id"] = name
@@ -73,7 +76,7 @@ class GroupView:
 
     def __init__(self, bootstrap: str, group: str) -> None:
         self.group = group
-        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.admin = AdminClient({"bootstrap.servers": bootstrap, **settings_for("confluent")})
 
     def speed_up_heartbeats(self, interval_ms: int) -> bool:
         """Set the group's ``consumer.heartbeat.interval.ms`` (the broker default is 5 s); False

@@ -12,7 +12,7 @@ once the metadata arrives: one more round than the simulator's members need). Ei
 JSON line ``{"name", "generation", "assignment"}`` each time its generation or assignment
 changes, until STOPFILE exists; then closes (a dynamic member leaves the group, a static one
 does not). With ``KPART_LIVE_DEBUG`` set in the environment, kafka-python logs to stderr (which
-the live runner then passes through).
+the live runner then passes through). Security settings come from ``$KPART_CLIENT_CONFIG``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def main(argv: list[str]) -> None:
         return
     from kafka import KafkaConsumer
 
+    from kpart.client_config import settings_for
     from strategies.kafka_python import KafkaPythonAssignor, attach
 
     if os.environ.get("KPART_LIVE_DEBUG"):
@@ -42,7 +43,7 @@ def main(argv: list[str]) -> None:
         group_instance_id=name if static == "1" else None,
         partition_assignment_strategy=[KafkaPythonAssignor(strategy)],
         session_timeout_ms=int(session_ms), heartbeat_interval_ms=min(3000, int(session_ms) // 10),
-        metadata_max_age_ms=5000, enable_auto_commit=False,
+        metadata_max_age_ms=5000, enable_auto_commit=False, **settings_for("kafka-python"),
     ))
     for topic in topics:  # learn the topics before joining, as the simulated members know them
         consumer.partitions_for_topic(topic)

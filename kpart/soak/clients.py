@@ -17,8 +17,12 @@ METADATA_MAX_AGE_MS = 3_000
 
 
 def connection_settings(bootstrap: str, proxy_url: str | None) -> dict[str, Any]:
-    """Settings every soak client shares: bootstrap, the relay, Java-like reconnects."""
+    """Settings every soak client shares: bootstrap, the relay, Java-like reconnects, and the
+    security settings of ``$KPART_CLIENT_CONFIG`` (``kpart soak --client-config``)."""
+    from kpart.client_config import settings_for
+
     settings: dict[str, Any] = {
+        **settings_for("kafka-python"),
         "bootstrap_servers": bootstrap.split(","),
         "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
         "metadata_max_age_ms": METADATA_MAX_AGE_MS,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpart.client_config import from_environment, settings_for
 from kpart.simulation.engine import simulate
 from kpart.simulation.model import MemberSpec, Timing
 from kpart.simulation.protocols import Protocol, resolve_strategy
@@ -134,7 +135,13 @@ class SoakRun:
         self.dir = Path(config.directory or self._tmp.name)  # type: ignore[union-attr]
         self.dir.mkdir(parents=True, exist_ok=True)
         self.own_cluster = cluster is None
-        self.cluster = cluster or SoakCluster.on_free_ports(self.dir / "cluster", 3, tied_to_parent=True)
+        security = from_environment()  # `kpart soak --client-config`: every client over SASL
+        sasl_users = None
+        if security is not None and security.password is not None:
+            sasl_users = {str(security.username): security.password.reveal()}
+        self.cluster = cluster or SoakCluster.on_free_ports(self.dir / "cluster", 3, tied_to_parent=True,
+                                                            sasl_users=sasl_users)
+        self.bootstrap = self.cluster.sasl_bootstrap or self.cluster.bootstrap
         self.spawned: list[int] = []
         self.relay = StallableRelay()
         self.admin: Any = None
@@ -211,7 +218,7 @@ class SoakRun:
         slot.logs.append(log)
         slot.incarnations.append(checks.Incarnation(slot.name, []))
         slot.proc = self._spawn("kpart.soak.consumer_worker", {
-            "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
+            "bootstrap": self.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
             "name": f"{g.label}-{slot.name}",
             "instance_id": f"{g.group_id}-{slot.name}" if slot.static else None,
             "strategy": g.assignor, "rack": slot.rack, "topic": self.cfg.topic, "log": str(log),
@@ -237,7 +244,7 @@ class SoakRun:
         self._wait(lambda: all(v >= 0 for v in self._leaders().values()), 60, "topic leaders")
         self.partitions_at = [(0.0, self.cfg.partitions)]
         self.producer = self._spawn("kpart.soak.producer_worker", {
-            "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "topic": self.cfg.topic,
+            "bootstrap": self.bootstrap, "proxy_url": self.relay.url, "topic": self.cfg.topic,
             "keys": self.cfg.keys, "rate": self.cfg.rate, "partitioner": "murmur2", "seed": self.cfg.seed,
             "log": str(self.dir / "producer.jsonl"), "stop": str(self.dir / "stop-producer"),
         })
@@ -259,8 +266,9 @@ class SoakRun:
         while True:
             try:
                 if self.admin is None:
-                    self.admin = KafkaAdminClient(bootstrap_servers=self.cluster.bootstrap.split(","),
-                                                  reconnect_backoff_max_ms=1000, request_timeout_ms=10_000)
+                    self.admin = KafkaAdminClient(bootstrap_servers=self.bootstrap.split(","),
+                                                  reconnect_backoff_max_ms=1000, request_timeout_ms=10_000,
+                                                  **settings_for("kafka-python"))
                 return call(self.admin)
             except KafkaError:
                 with contextlib.suppress(Exception):
@@ -380,7 +388,8 @@ class SoakRun:
             f.detail = str(self.cfg.expand_to)
         elif kind == "network_stall":
             node = self._most_leaders()
-            port = self.cluster.node(node).port
+            target = self.cluster.node(node)
+            port = target.sasl_port or target.port  # the listener the clients use
             f.broker = node
             self.relay.freeze(port)
             self._later(self.cfg.stall_s, lambda: self.relay.thaw(port))
