@@ -54,8 +54,7 @@ def make_partitioner(name: str, seed: int, options: Options = ()) -> object:
 def check_partitioner(name: str, options: Options, sample_key: bytes) -> None:
     """Raise ``ValueError`` (one line) unless ``name`` can be created with ``options`` and route
     ``sample_key`` the way the simulator routes records: a key and no value."""
-    if name not in partitioning.names():
-        raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(partitioning.names())}")
+    partitioning.registry.check_name(name)
     try:
         part = make_partitioner(name, 0, options)
     except (TypeError, ValueError) as exc:

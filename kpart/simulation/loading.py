@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from kpart.registry import did_you_mean
 from kpart.simulation.events import (
     EVENT_TYPES,
     AddPartitions,
@@ -354,8 +355,9 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
     from kpart.simulation.keys import check_partitioner
 
     if partitioner not in partitioning.names():
-        raise ScenarioError(f"{path}.partitioner",
-                            f"unknown partitioner {partitioner!r}; known: {', '.join(partitioning.names())}")
+        known = partitioning.names()
+        raise ScenarioError(f"{path}.partitioner", f"unknown partitioner {partitioner!r}"
+                            f"{did_you_mean(partitioner, known)}; known: {', '.join(known)}")
     kp = f"{path}.keys"
     kd = _mapping(d.get("keys", {}), kp)
     _known(kd, kp, ("distribution", "count", "exponent", "file"))
