@@ -1,6 +1,6 @@
 """kafka-python adapter: every partitioner becomes a ``kafka.partitioner.abc.Partitioner``.
 
->>> producer = KafkaProducer(partitioner=partitioning.create("murmur2"))
+>>> producer = KafkaProducer(partitioner=partitioning.kafka_python.create("murmur2"))
 
 The adapter builds a :class:`~partitioning.core.PartitionView` from kafka-python's
 ``ClusterMetadata`` (all partitions; available = leader known, computed only when used) and
