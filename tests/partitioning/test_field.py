@@ -135,3 +135,24 @@ def test_an_extractor_returning_something_that_is_not_data_is_refused() -> None:
     p = partitioning.registry.create("field", field=lambda key, value: value.get)
     with pytest.raises(PartitioningError, match="extractor '<lambda>' .* is a callable, not data"):
         p.partition_record(None, {"a": 1}, None, None, VIEW)
+
+
+@pytest.mark.parametrize(("mapping", "partitioner"), [
+    ("murmur2", "murmur2"), ("fnv1a", "fnv1a"), ("crc32", "consistent"), ("murmur3", "murmur3"),
+    ("jump", "jump"),
+])
+def test_a_key_mapping_name_means_the_whole_rule_of_the_partitioner_it_is_named_after(
+        mapping: str, partitioner: str) -> None:
+    from partitioning.mapping import KEY_MAPPINGS
+
+    keyed = partitioning.registry.create(partitioner)
+    for n in (1, 6, 7, 100):
+        view = PartitionView("t", range(n))
+        for i in range(300):
+            key = b"key-%d" % i
+            assert KEY_MAPPINGS[mapping](key, n) == keyed.partition(key, None, view), (mapping, n, key)
+
+
+def test_the_field_hash_option_refuses_an_unknown_mapping_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown hash 'sha1'; known: crc32, fnv1a, jump, murmur2, murmur3"):
+        partitioning.registry.create("field", field="id", hash="sha1")

@@ -533,7 +533,7 @@ def test_no_adapter_class_shadows_a_kafka_python_assignor_name() -> None:
     for info in pkgutil.walk_packages(theirs.__path__, theirs.__name__ + "."):
         their_names |= {n for n in dir(importlib.import_module(info.name)) if n.endswith("Assignor")}
     assert "RangePartitionAssignor" in their_names  # the walk found kafka-python's own classes
-    our_classes = {n for n, v in vars(ours).items()
-                   if isinstance(v, type) and issubclass(v, KafkaPythonAssignor) and v is not KafkaPythonAssignor}
+    our_classes = {n for n, v in vars(ours).items() if isinstance(v, type)
+                   and issubclass(v, KafkaPythonAssignor) and v is not KafkaPythonAssignor}
     assert len(our_classes) == 5
     assert not our_classes & their_names
