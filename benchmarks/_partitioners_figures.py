@@ -21,7 +21,7 @@ def skew(keys: list[bytes], n: int, title: str) -> None:
     print(f"\n{title}: {len(keys):,} keys over {n} partitions (max/min records per partition)")
     view = PartitionView("t", range(n))
     for name in HASHES:
-        core = partitioning.create_core(name)
+        core = partitioning.registry.create(name)
         counts = np.bincount([core.partition(k, None, view) for k in keys], minlength=n)
         print(f"  {name:11s} max/min {counts.max() / max(counts.min(), 1):5.3f}  "
               f"min {counts.min():6,}  max {counts.max():6,}")  # fmt: skip
@@ -33,7 +33,7 @@ def hot_keys(n: int = 12, records: int = 100_000) -> None:
     ranks = np.minimum(rng.zipf(1.3, size=records), 1000)
     keys = [f"customer-{r}".encode() for r in ranks]
     view = PartitionView("t", range(n))
-    core = partitioning.create_core("murmur2")
+    core = partitioning.registry.create("murmur2")
     counts = np.bincount([core.partition(k, None, view) for k in keys], minlength=n)
     print(f"\nmurmur2, {records:,} records whose keys follow a Zipf(1.3) popularity:")
     for p, c in enumerate(counts):
@@ -44,7 +44,7 @@ def hot_keys(n: int = 12, records: int = 100_000) -> None:
 def expansion(keys: list[bytes]) -> None:
     print(f"\nkeys moved when a topic grows from N to N+1 partitions ({len(keys):,} keys)")
     print("  N -> N+1   murmur2 (modulo)   jump     ideal 1/(N+1)")
-    mm, jp = partitioning.create_core("murmur2"), partitioning.create_core("jump")
+    mm, jp = partitioning.registry.create("murmur2"), partitioning.registry.create("jump")
     for n in (2, 4, 6, 8, 12, 24):
         a, b = PartitionView("t", range(n)), PartitionView("t", range(n + 1))
         moved_m = sum(mm.partition(k, None, a) != mm.partition(k, None, b) for k in keys)

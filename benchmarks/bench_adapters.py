@@ -5,7 +5,8 @@
 Offline (always): nanoseconds per record to choose a partition for a keyed record of a
 6-partition topic, as each client calls its partitioner:
 
-- kafka-python: ``DefaultPartitioner().partition(topic, key, ...)`` vs ``partitioning.create("murmur2")``;
+- kafka-python: ``DefaultPartitioner().partition(topic, key, ...)`` vs
+  ``partitioning.kafka_python.create("murmur2")``;
 - aiokafka: ``aiokafka.partitioner.DefaultPartitioner`` vs ``partitioning.aiokafka.create("murmur2")``,
   both given the lists aiokafka builds per record;
 - confluent-kafka: the ``confluent_kafka.murmur2(key, n)`` helper vs ``ConfluentRouter.route``
@@ -61,10 +62,10 @@ def offline(keys: list[bytes]) -> None:
     parts = set(range(PARTITIONS))
     kp_default = KafkaPythonDefault()
     base = per_record_ns(lambda k: kp_default.partition("t", k, k, None, None, cluster), keys)
-    ours = partitioning.create("murmur2")
+    ours = partitioning.kafka_python.create("murmur2")
     print("kafka-python")
     row("DefaultPartitioner (baseline)", base, base)
-    row('partitioning.create("murmur2")', per_record_ns(
+    row('partitioning.kafka_python.create("murmur2")', per_record_ns(
         lambda k: ours.partition("t", k, k, None, None, cluster), keys), base)
 
     aio_default = AiokafkaDefault()

@@ -99,14 +99,14 @@ def bench_routing(rng: random.Random) -> None:
     for name, opts in [("murmur2", {}), ("murmur2_random", {}), ("consistent_random", {}),
                        ("fnv1a", {}), ("murmur3", {}), ("jump", {}),
                        ("field", {"field": lambda k, v: k})]:  # fmt: skip
-        ns = per_call_ns(keyed(partitioning.create(name, **opts)), 50) / len(keys)
+        ns = per_call_ns(keyed(partitioning.kafka_python.create(name, **opts)), 50) / len(keys)
         print(f"{name:36s} {ns:8.0f} ns   {base / ns:5.2f}x the baseline's speed")
     kbase = per_call_ns(keyless(DefaultPartitioner()), 50) / len(keys)
     print(f"{'keyless: DefaultPartitioner':36s} {kbase:8.0f} ns   (baseline)")
     for label, p in [("keyless: kafka-python StickyPartitioner", StickyPartitioner()),
-                     ("keyless: uniform_sticky", partitioning.create("uniform_sticky")),
-                     ("keyless: murmur2", partitioning.create("murmur2")),
-                     ("keyless: round_robin", partitioning.create("round_robin"))]:  # fmt: skip
+                     ("keyless: uniform_sticky", partitioning.kafka_python.create("uniform_sticky")),
+                     ("keyless: murmur2", partitioning.kafka_python.create("murmur2")),
+                     ("keyless: round_robin", partitioning.kafka_python.create("round_robin"))]:  # fmt: skip
         ns = per_call_ns(keyless(p), 50) / len(keys)
         print(f"{label:36s} {ns:8.0f} ns   {kbase / ns:5.2f}x the baseline's speed")
 
@@ -170,7 +170,7 @@ def bench_end_to_end(bootstrap: str, n: int, rounds: int) -> None:
     keyless = [(None, value) for _ in range(n)]
 
     def named(name: str, **options: object) -> Callable[[], object]:
-        return lambda: partitioning.create(name, **options)
+        return lambda: partitioning.kafka_python.create(name, **options)
 
     cases: list[tuple[str, Callable[[], object], list[tuple[bytes | None, bytes]]]] = [
         ("keyed   DefaultPartitioner", DefaultPartitioner, keyed),

@@ -30,7 +30,7 @@ class TenantPartitioner:
 
     def __init__(self, separator: bytes = b":") -> None:
         self.separator = separator
-        self.keyless = partitioning.create_core("uniform_sticky")
+        self.keyless = partitioning.registry.create("uniform_sticky")
 
     def partition(self, key: bytes | None, value: bytes | None, view: PartitionView) -> int:
         if key is None:
@@ -57,7 +57,7 @@ def main() -> None:
 
     keys = [f"{tenant}:{order}".encode() for tenant in ("acme", "globex", "initech") for order in range(3)]
     if not args.bootstrap:
-        core = partitioning.create_core("tenant")
+        core = partitioning.registry.create("tenant")
         view = PartitionView(args.topic, range(args.partitions))
         for key in keys:
             print(f"{key.decode():12s} -> partition {core.partition(key, None, view)}")
@@ -81,7 +81,8 @@ def main() -> None:
         pass
     finally:
         admin.close()
-    producer = KafkaProducer(bootstrap_servers=args.bootstrap, partitioner=partitioning.create("tenant"))
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap,
+                             partitioner=partitioning.kafka_python.create("tenant"))
     try:
         futures = [(key, producer.send(args.topic, key=key, value=b"order")) for key in keys]
         producer.flush()

@@ -68,7 +68,7 @@ def main() -> None:
     print(f"topic {args.topic}: {count} partitions; partitioner {args.partitioner}")
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
-        partitioner=partitioning.create(args.partitioner),
+        partitioner=partitioning.kafka_python.create(args.partitioner),
         acks="all",
         **security,
     )

@@ -99,8 +99,8 @@ def a_topic(bootstrap: str) -> Iterator[str]:
 
 
 def keys_to_partitions(bootstrap: str, topic: str) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, partitioner=partitioning.create("murmur2"),
-                             acks="all")
+    producer = KafkaProducer(bootstrap_servers=bootstrap,
+                             partitioner=partitioning.kafka_python.create("murmur2"), acks="all")
     print(f"{'key':<8} {'murmur2(key)':>13} {'& 0x7fffffff':>13} {'% 6':>4}   broker acknowledged")
     try:
         for key in KEYS:

@@ -10,7 +10,11 @@ package at run time). Guarantees:
 - options are checked against the factory's signature before it is called, so an unknown or
   missing option is reported as such, and a ``TypeError`` raised inside the factory is never
   relabelled as an option error;
-- every refusal raises the registry's one error type with one line saying what was wrong.
+- every refusal raises the registry's one error type with one line saying what was wrong;
+  an unknown name that differs from a known one only in ``-``, ``_`` or case (``roundrobin``
+  for the partitioner ``round_robin``, ``cooperative_sticky`` for the assignor
+  ``cooperative-sticky``) is refused with a "did you mean" naming the known one, never
+  silently taken for it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,18 @@ class RegistryError(KeyError, ValueError, TypeError):
 def _load(target: str) -> Factory:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def _spelling(name: str) -> str:
+    """``name`` without case, ``-`` and ``_``: how two spellings of one name compare."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def did_you_mean(name: object, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` when ``name`` differs from a ``known`` name ``x`` only in
+    ``-``, ``_`` or case, else the empty string: appended to an "unknown name" message."""
+    same = [k for k in known if isinstance(name, str) and _spelling(k) == _spelling(name)]
+    return f" (did you mean {same[0]!r}?)" if same else ""
 
 
 class Registry(Generic[T]):
@@ -86,6 +102,12 @@ class Registry(Generic[T]):
         """Every name :meth:`create` accepts, sorted."""
         return sorted(set(self._builtins) | set(self._runtime) | set(self._scanned()))
 
+    def check_name(self, name: str) -> None:
+        """Raise the registry's error (with a "did you mean" where one fits) unless ``name``
+        is known."""
+        if name not in self.names():
+            raise self._error(self._unknown(name))
+
     def register(self, name: str, factory: Factory) -> None:
         """Register ``factory`` under ``name`` for this process; a known name is refused."""
         if not isinstance(name, str) or not name:
@@ -114,12 +136,16 @@ class Registry(Generic[T]):
             return self._runtime[name]
         ep = self._scanned().get(name)
         if ep is None:
-            raise self._error(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}")
+            raise self._error(self._unknown(name))
         try:
             return ep.load()  # type: ignore[no-any-return]
         except Exception as exc:
             raise self._error(f"{self.kind} {name!r}: entry point {ep.value!r} failed to load: {exc}") \
                 from exc
+
+    def _unknown(self, name: str) -> str:
+        known = self.names()
+        return f"unknown {self.kind} {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
 
     def create(self, name: str, **options: Any) -> T:
         """A new object built by ``name``'s factory with ``options``, checked by ``check``

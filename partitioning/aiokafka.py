@@ -32,7 +32,7 @@ from typing import Any
 
 from kpart.extras import require
 from partitioning import registry
-from partitioning.core import PartitioningError, PartitionView
+from partitioning.core import Partitioner, PartitioningError, PartitionView, RecordPartitioner, routed
 from partitioning.sticky import UniformStickyPartitioner, sticky_state_of
 
 require("aiokafka", "aiokafka")
@@ -57,15 +57,6 @@ class _LatestView(PartitionView):
         return tuple(sorted(self.latest))
 
 
-def _checked(core: Any, p: object, view: PartitionView) -> int:
-    if type(p) is not int or p not in view.all:
-        raise PartitioningError(
-            f"{type(core).__name__} returned {p!r}, not a partition of {view.topic!r} "
-            f"(0..{view.count - 1})"
-        )
-    return p
-
-
 class AiokafkaPartitioner:
     """``partitioner(serialized_key, all_partitions, available) -> int`` for ``AIOKafkaProducer``.
 
@@ -73,10 +64,10 @@ class AiokafkaPartitioner:
     the partition count, whatever order aiokafka lists the partitions in.
     """
 
-    def __init__(self, core: Any) -> None:
-        if not callable(getattr(core, "partition", None)):
+    def __init__(self, core: Partitioner) -> None:
+        if not isinstance(core, Partitioner):
             raise TypeError(f"{type(core).__name__} has no partition(key, value, view) method")
-        if callable(getattr(core, "partition_record", None)):
+        if isinstance(core, RecordPartitioner):
             raise TypeError(
                 f"{type(core).__name__} routes by the unserialized record, which aiokafka does not "
                 "pass to a partitioner; use partitioning.aiokafka.AiokafkaRouter(core).send(...)"
@@ -101,7 +92,7 @@ class AiokafkaPartitioner:
         if view is None or view.count != len(all_partitions) or view.all[-1] != max(all_partitions):
             view = self._view = _LatestView(tuple(sorted(all_partitions)))
         view.latest = available
-        return _checked(self.core, self.core.partition(key, None, view), view)
+        return routed(self.core, False, view, None, None, key, None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.core!r})"
@@ -115,12 +106,12 @@ class AiokafkaRouter:
     comes from the producer's cluster metadata: all partitions (sorted) and those with a leader.
     """
 
-    def __init__(self, core: Any, key_serializer: Serializer | None = None,
+    def __init__(self, core: Partitioner, key_serializer: Serializer | None = None,
                  value_serializer: Serializer | None = None) -> None:
-        if not callable(getattr(core, "partition", None)):
+        if not isinstance(core, Partitioner):
             raise TypeError(f"{type(core).__name__} has no partition(key, value, view) method")
         self.core = core
-        self._by_record = callable(getattr(core, "partition_record", None))
+        self._by_record = isinstance(core, RecordPartitioner)
         self._key_serializer = key_serializer
         self._value_serializer = value_serializer
 
@@ -137,11 +128,7 @@ class AiokafkaRouter:
         """(partition, serialized key, serialized value) of one record."""
         k = key if self._key_serializer is None or key is None else self._key_serializer(key)
         v = value if self._value_serializer is None or value is None else self._value_serializer(value)
-        if self._by_record:
-            p = self.core.partition_record(key, value, k, v, view)
-        else:
-            p = self.core.partition(k, v, view)
-        return _checked(self.core, p, view), k, v
+        return routed(self.core, self._by_record, view, key, value, k, v), k, v
 
     async def send(self, producer: Any, topic: str, value: Any = None, key: Any = None,
                    **kwargs: Any) -> Any:

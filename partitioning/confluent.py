@@ -37,7 +37,14 @@ from typing import Any
 
 from kpart.extras import require
 from partitioning import registry
-from partitioning.core import PartitioningError, PartitionView, check_key
+from partitioning.core import (
+    Partitioner,
+    PartitioningError,
+    PartitionView,
+    RecordPartitioner,
+    check_key,
+    routed,
+)
 from partitioning.sticky import UniformStickyPartitioner, sticky_state_of
 
 require("confluent_kafka", "confluent-kafka")
@@ -84,11 +91,11 @@ class ConfluentRouter:
         metadata_max_age_s: float = 30.0,
         metadata_timeout_s: float = 10.0,
     ) -> None:
-        self.core = registry.create(partitioner) if isinstance(partitioner, str) else partitioner
-        if not callable(getattr(self.core, "partition", None)):
+        self.core: Partitioner = registry.create(partitioner) if isinstance(partitioner, str) else partitioner
+        if not isinstance(self.core, Partitioner):
             raise TypeError(f"{type(self.core).__name__} has no partition(key, value, view) method")
         self.producer = producer
-        self._by_record = callable(getattr(self.core, "partition_record", None))
+        self._by_record = isinstance(self.core, RecordPartitioner)
         self._sticky = sticky_state_of(self.core)
         self._sticky_all = isinstance(self.core, UniformStickyPartitioner)  # keys ignored too
         self._key_serializer = key_serializer
@@ -117,17 +124,7 @@ class ConfluentRouter:
         k = key if self._key_serializer is None or key is None else self._key_serializer(key)
         v = value if self._value_serializer is None or value is None else self._value_serializer(value)
         k, v = _as_bytes(k, "key"), _as_bytes(v, "value")
-        view = self.view(topic)
-        if self._by_record:
-            p = self.core.partition_record(key, value, k, v, view)
-        else:
-            p = self.core.partition(k, v, view)
-        if type(p) is not int or p not in view.all:
-            raise PartitioningError(
-                f"{type(self.core).__name__} returned {p!r}, not a partition of {topic!r} "
-                f"(0..{view.count - 1})"
-            )
-        return p, k, v
+        return routed(self.core, self._by_record, self.view(topic), key, value, k, v), k, v
 
     def produce(self, topic: str, value: Any = None, key: Any = None,
                 on_delivery: DeliveryCallback | None = None, **kwargs: Any) -> int:

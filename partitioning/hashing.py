@@ -13,6 +13,10 @@ always available and are tested against the same published vectors.
 
 Batch functions (:func:`hash_many`, :func:`partitions_many`) return numpy arrays for
 analysing millions of keys offline; numpy is imported only when one of them is called.
+
+The names a user picks a keyed mapping by (the ``field`` partitioner's ``hash`` option) are in
+one table, :data:`partitioning.mapping.KEY_MAPPINGS`: a name there means the whole
+key -> partition rule (hash *and* how its client reduces it), not the hash alone.
 """
 
 from __future__ import annotations
@@ -146,23 +150,6 @@ def signed32(h: int) -> int:
     return h - 0x100000000 if h & 0x80000000 else h
 
 
-HASHES: dict[str, Callable[[bytes], int]] = {
-    "murmur2": murmur2,
-    "fnv1a": fnv1a,
-    "crc32": crc32,
-    "murmur3": murmur3,
-}
-"""Name -> 32-bit hash of key bytes; the choices for the ``field`` and ``hash`` options."""
-
-
-def get_hash(name: str) -> Callable[[bytes], int]:
-    """The hash function called ``name``; raises ``ValueError`` listing the known ones."""
-    try:
-        return HASHES[name]
-    except KeyError:
-        raise ValueError(f"unknown hash {name!r}; known: {', '.join(sorted(HASHES))}") from None
-
-
 # --- batch API -----------------------------------------------------------------------------
 
 _CHUNK = 1 << 16
@@ -257,7 +244,9 @@ def hash_many(keys: Sequence[bytes], algorithm: HashName = "murmur2") -> np.ndar
         for key in keys:
             _check_bytes(key)
         return murmur2_numpy(keys) if algorithm == "murmur2" else fnv1a_numpy(keys)
-    fn = get_hash(algorithm)
+    if algorithm not in ("crc32", "murmur3"):
+        raise ValueError(f"unknown hash {algorithm!r}; known: crc32, fnv1a, murmur2, murmur3")
+    fn = crc32 if algorithm == "crc32" else murmur3
     return np.fromiter(map(fn, keys), dtype=np.uint32, count=len(keys))
 
 

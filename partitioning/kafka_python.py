@@ -1,6 +1,6 @@
 """kafka-python adapter: every partitioner becomes a ``kafka.partitioner.abc.Partitioner``.
 
->>> producer = KafkaProducer(partitioner=partitioning.create("murmur2"))
+>>> producer = KafkaProducer(partitioner=partitioning.kafka_python.create("murmur2"))
 
 The adapter builds a :class:`~partitioning.core.PartitionView` from kafka-python's
 ``ClusterMetadata`` (all partitions; available = leader known, computed only when used) and
@@ -21,7 +21,7 @@ immutable per-topic views.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from kpart.extras import require
@@ -33,9 +33,15 @@ from kafka.structs import TopicPartition
 
 from kpart.compat import kafka_python as compat
 from partitioning import registry
-from partitioning.core import PartitioningError, PartitionView, new_batch_hook
-
-LoadSource = Callable[[str], Mapping[int, int] | None]
+from partitioning.core import (
+    LoadSource,
+    NewBatchAware,
+    Partitioner,
+    PartitioningError,
+    PartitionView,
+    RecordPartitioner,
+    routed,
+)
 
 
 def accumulator_load(producer: Any) -> LoadSource:
@@ -64,6 +70,7 @@ class ClusterView(PartitionView):
     def __init__(self, topic: str, all: tuple[int, ...], cluster: Any, load: LoadSource | None) -> None:
         self.topic, self.all, self._cluster, self._load_source = topic, all, cluster, load
         self._available = self._available_fn = self._load = self._load_fn = None
+        self._ids = frozenset(all)
 
     @property
     def available(self) -> tuple[int, ...]:
@@ -81,11 +88,11 @@ class ClusterView(PartitionView):
 class KafkaPythonPartitioner(KafkaPartitioner):
     """Wraps a core partitioner for ``KafkaProducer(partitioner=...)``; ``.core`` is the wrapped one."""
 
-    def __init__(self, core: Any) -> None:
-        if not callable(getattr(core, "partition", None)):
+    def __init__(self, core: Partitioner) -> None:
+        if not isinstance(core, Partitioner):
             raise TypeError(f"{type(core).__name__} has no partition(key, value, view) method")
         self.core = core
-        self._by_record = callable(getattr(core, "partition_record", None))
+        self._by_record = isinstance(core, RecordPartitioner)
         self._load: LoadSource | None = None
         self._views: dict[str, tuple[set[int], Any, ClusterView]] = {}
 
@@ -118,17 +125,8 @@ class KafkaPythonPartitioner(KafkaPartitioner):
         serialized_value: bytes | None,
         cluster: Any,
     ) -> int:
-        view = self.view(topic, cluster)
-        if self._by_record:
-            p = self.core.partition_record(key, value, serialized_key, serialized_value, view)
-        else:
-            p = self.core.partition(serialized_key, serialized_value, view)
-        if type(p) is not int or p not in view.all:
-            raise PartitioningError(
-                f"{type(self.core).__name__} returned {p!r}, not a partition of {topic!r} "
-                f"(0..{view.count - 1})"
-            )
-        return p
+        return routed(self.core, self._by_record, self.view(topic, cluster), key, value,
+                      serialized_key, serialized_value)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.core!r})"
@@ -137,20 +135,27 @@ class KafkaPythonPartitioner(KafkaPartitioner):
 class KafkaPythonStickyPartitioner(KafkaPythonPartitioner):
     """Adapter for partitioners with a new-batch hook; kafka-python finds ``on_new_batch``."""
 
+    def __init__(self, core: Partitioner) -> None:
+        super().__init__(core)
+        if not isinstance(core, NewBatchAware):
+            raise TypeError(f"{type(core).__name__} has no on_new_batch(view, prev_partition) method")
+        self._hook: NewBatchAware = core
+
     def on_new_batch(self, topic: str, cluster: Any, prev_partition: int) -> None:
         partitions = cluster.partitions_for_topic(topic)
         if not partitions:
             return  # topic gone: the following partition() call reports it
-        self.core.on_new_batch(self.view(topic, cluster), prev_partition)
+        self._hook.on_new_batch(self.view(topic, cluster), prev_partition)
 
 
 def adapt(core: Any) -> KafkaPythonPartitioner:
-    """Wrap ``core`` (returned unchanged if it already is a kafka-python partitioner)."""
+    """Wrap ``core`` (returned unchanged if it already is a kafka-python partitioner); a core
+    that is :class:`~partitioning.core.NewBatchAware` gets the adapter kafka-python tells of
+    new batches."""
     if isinstance(core, KafkaPartitioner):
         return core  # type: ignore[no-any-return]
-    if new_batch_hook(core) is not None:
-        return KafkaPythonStickyPartitioner(core)
-    return KafkaPythonPartitioner(core)
+    wrapper = KafkaPythonStickyPartitioner if isinstance(core, NewBatchAware) else KafkaPythonPartitioner
+    return wrapper(core)
 
 
 def create(name: str, **options: Any) -> KafkaPythonPartitioner:

@@ -44,7 +44,6 @@ BUILTIN: dict[str, Factory] = {
 }
 
 
-
 class PartitionerRegistryError(RegistryError):
     """An unknown partitioner name, a refused registration or options it does not take."""
 
@@ -61,6 +60,12 @@ def register(name: str, factory: Factory) -> None:
     """Register ``factory`` under ``name`` at run time (entry points are the packaged way);
     a name already known (built-in, registered or an entry point) is refused."""
     _REGISTRY.register(name, factory)
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`PartitionerRegistryError` unless :func:`create` knows ``name`` (a spelling
+    that differs only in ``-``, ``_`` or case is named in a "did you mean")."""
+    _REGISTRY.check_name(name)
 
 
 def names() -> list[str]:

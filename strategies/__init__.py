@@ -16,7 +16,7 @@ from strategies.core import (
 )
 from strategies.range import RangeAssignor
 from strategies.registry import get_assignor, names, register
-from strategies.round_robin import RoundRobinAssignor
+from strategies.roundrobin import RoundRobinAssignor
 from strategies.rounds import Round, cooperative_rounds, rebalance_rounds
 from strategies.sticky import StickyAssignor
 from strategies.weighted import WeightedStickyAssignor

@@ -56,11 +56,12 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment  # no
 from kpart.compat import aiokafka as compat  # noqa: E402
 from strategies.core import (  # noqa: E402
     Assignor,
-    ClusterMetadata,
     GroupAssignment,
     MemberSubscription,
     TopicPartition,
+    partitions_by_topic,
 )
+from strategies.core import ClusterMetadata as CoreMetadata  # noqa: E402
 from strategies.registry import get_assignor  # noqa: E402
 
 log = logging.getLogger("strategies")
@@ -127,7 +128,7 @@ class AiokafkaAssignor(AbstractPartitionAssignor):
     def assign(self, cluster: Any, members: Mapping[str, Any]
                ) -> dict[str, ConsumerProtocolMemberAssignment]:
         group = subscriptions_from_members(members)
-        result = self.core.assign(group, cluster_metadata(cluster, group))
+        result = self.core.assign(group, core_metadata(cluster, group))
         return to_wire(result)
 
     def __repr__(self) -> str:
@@ -165,24 +166,21 @@ def subscriptions_from_members(members: Mapping[str, Any]) -> dict[str, MemberSu
     return group
 
 
-def cluster_metadata(cluster: Any, group: Mapping[str, MemberSubscription]) -> ClusterMetadata:
-    """Partition counts of the subscribed topics, and replica racks when members send racks."""
+def core_metadata(cluster: Any, group: Mapping[str, MemberSubscription]) -> CoreMetadata:
+    """Our :class:`~strategies.core.ClusterMetadata` read from aiokafka's ``ClusterMetadata``:
+    partition counts of the subscribed topics, and replica racks when members send racks."""
     topics = sorted(set().union(*(s.topics for s in group.values()))) if group else []
     counts = {t: len(ps) for t in topics if (ps := cluster.partitions_for_topic(t))}
     racks = {}
     if any(s.rack for s in group.values()):
         racks = {TopicPartition(*tp): r for tp, r in compat.replica_racks(cluster, list(counts)).items()}
-    return ClusterMetadata(counts, racks)
+    return CoreMetadata(counts, racks)
 
 
 def to_wire(result: GroupAssignment) -> dict[str, ConsumerProtocolMemberAssignment]:
     """Core assignment -> aiokafka ``ConsumerProtocolMemberAssignment`` (v0) per member."""
     out = {}
     for member, tps in result.owned.items():
-        by_topic: dict[str, list[int]] = {}
-        for tp in tps:
-            by_topic.setdefault(tp.topic, []).append(tp.partition)
-        topics = [ConsumerProtocolMemberAssignment.Assignment(t, sorted(p))
-                  for t, p in sorted(by_topic.items())]
+        topics = [ConsumerProtocolMemberAssignment.Assignment(t, p) for t, p in partitions_by_topic(tps)]
         out[member] = ConsumerProtocolMemberAssignment(0, topics, b"")
     return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
 
-from strategies.core import TopicPartition
+from strategies.core import TopicPartition, partitions_by_topic
 
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
@@ -43,15 +43,12 @@ class StickyUserData:
 
 def encode_sticky(partitions: Iterable[TopicPartition], generation: int) -> bytes:
     """Java ``StickyAssignor`` user data, version 1."""
-    by_topic: dict[str, list[int]] = {}
-    for tp in partitions:
-        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    by_topic = partitions_by_topic(partitions)
     out = [_I32.pack(len(by_topic))]
-    for topic in sorted(by_topic):
+    for topic, parts in by_topic:
         name = topic.encode("utf-8")
         if len(name) > 32767:
             raise ValueError(f"topic name too long to encode: {topic[:40]!r}...")
-        parts = sorted(by_topic[topic])
         out.append(_I16.pack(len(name)))
         out.append(name)
         out.append(struct.pack(f">i{len(parts)}i", len(parts), *parts))

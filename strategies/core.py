@@ -123,6 +123,15 @@ class GroupAssignment:
 GroupSubscription = Mapping[str, MemberSubscription]
 
 
+def partitions_by_topic(tps: Iterable[TopicPartition]) -> list[tuple[str, list[int]]]:
+    """``tps`` grouped the way every wire format lists them: ``(topic, partition numbers)``,
+    topics sorted by name and each topic's partitions sorted."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in tps:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return [(topic, sorted(parts)) for topic, parts in sorted(by_topic.items())]
+
+
 class Assignor(ABC):
     """A partition-assignment strategy.
 

@@ -5,23 +5,23 @@ they are) in ``partition_assignment_strategy``::
 
     from kafka import KafkaConsumer
     from strategies.kafka_python import (
-        CooperativeStickyPartitionAssignor, KafkaPythonAssignor, RangePartitionAssignor, attach)
+        KafkaPythonAssignor, KpartCooperativeStickyAssignor, KpartRangeAssignor, attach)
 
-    # classes: the built-ins under the names kafka-python users know
+    # classes: one per built-in name, prefixed "Kpart" so that an import never shadows
+    # kafka-python's own RangePartitionAssignor, CooperativeStickyPartitionAssignor, ...
     attach(KafkaConsumer("orders", group_id="billing",
-                         partition_assignment_strategy=[CooperativeStickyPartitionAssignor]))
+                         partition_assignment_strategy=[KpartCooperativeStickyAssignor]))
 
     # instances: any registered assignor by name, with this member's rack (KIP-881)
     attach(KafkaConsumer("orders", group_id="billing", client_rack="use1-az1",
                          partition_assignment_strategy=[KafkaPythonAssignor("sticky", rack="use1-az1")]))
 
     # rolling upgrade to cooperative (two bounces), as with the Java client:
-    #   1st bounce: [CooperativeStickyPartitionAssignor, RangePartitionAssignor]  (runs EAGER)
-    #   2nd bounce: [CooperativeStickyPartitionAssignor]                          (COOPERATIVE)
+    #   1st bounce: [KpartCooperativeStickyAssignor, KpartRangeAssignor]  (runs EAGER)
+    #   2nd bounce: [KpartCooperativeStickyAssignor]                      (COOPERATIVE)
 
-Classes: ``RangePartitionAssignor``, ``RoundRobinPartitionAssignor``,
-``StickyPartitionAssignor``, ``CooperativeStickyPartitionAssignor``,
-``WeightedStickyPartitionAssignor``. Each reports the core
+Classes: ``KpartRangeAssignor``, ``KpartRoundRobinAssignor``, ``KpartStickyAssignor``,
+``KpartCooperativeStickyAssignor``, ``KpartWeightedStickyAssignor``. Each reports the core
 assignor's ``name`` (the protocol name other clients use, so mixed groups agree) and its
 ``supported_protocols()``.
 
@@ -32,8 +32,9 @@ and rack. The protocol the consumer runs, and the partitions it really owns, are
 consumer given to :func:`attach`; pass ``protocol=`` to state the protocol explicitly instead.
 
 What the leader does (``assign()``): decodes every member's subscription (topics, user data,
-owned partitions, generation, rack, ``group.instance.id``) into the core types, builds the
-metadata (partition counts, replica racks) from kafka-python's cluster view, runs the core
+owned partitions, generation, rack, ``group.instance.id``) into the core types, builds our
+:class:`~strategies.core.ClusterMetadata` (partition counts, replica racks) from kafka-python's
+``kafka.cluster.ClusterMetadata`` (:func:`core_metadata`), runs the core
 assignor and encodes the result. Static members keep their ``group.instance.id`` so range and
 round-robin place them by it; a static member that restarts within the session timeout is
 given its assignment back by the broker without a rebalance.
@@ -44,7 +45,7 @@ The seam is explicit: build the consumer, then hand it to :func:`attach` (or bui
     from strategies.kafka_python import attach, create_consumer
 
     consumer = attach(KafkaConsumer("orders", group_id="billing", reconnect_backoff_max_ms=1000,
-                                    partition_assignment_strategy=[CooperativeStickyPartitionAssignor]))
+                                    partition_assignment_strategy=[KpartCooperativeStickyAssignor]))
     consumer = create_consumer("orders", group_id="billing")  # the same, cooperative-sticky
 
 An assignor that was not attached raises on its first ``metadata()`` call (inside the first
@@ -94,12 +95,13 @@ from kafka.util import ensure_valid_topic_name
 from kpart.compat import kafka_python as compat
 from strategies.core import (
     Assignor,
-    ClusterMetadata,
     GroupAssignment,
     MemberSubscription,
     RebalanceProtocol,
     TopicPartition,
+    partitions_by_topic,
 )
+from strategies.core import ClusterMetadata as CoreMetadata
 from strategies.registry import get_assignor
 
 log = logging.getLogger("strategies")
@@ -170,7 +172,8 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
             version=SUBSCRIPTION_VERSION,
             topics=sorted(topics),
             user_data=self.core.encode_user_data(self.owned, self.generation),
-            owned_partitions=_wire_partitions(ConsumerProtocolSubscription, owned),
+            owned_partitions=[ConsumerProtocolSubscription.TopicPartition(topic=t, partitions=p)
+                              for t, p in partitions_by_topic(owned)],
             generation_id=self.generation,
             rack_id=self.rack,
         )
@@ -194,40 +197,41 @@ class KafkaPythonAssignor(AbstractPartitionAssignor):
         self._joined()
 
     def assign(self, cluster: Any, members: Iterable[Any]) -> dict[str, ConsumerProtocolAssignment]:
+        """``cluster`` is kafka-python's ``ClusterMetadata``; the core gets ours."""
         group = subscriptions_from_members(members)
-        result = self.core.assign(group, cluster_metadata(cluster, group))
+        result = self.core.assign(group, core_metadata(cluster, group))
         return to_wire(result)
 
 
-class RangePartitionAssignor(KafkaPythonAssignor):
+class KpartRangeAssignor(KafkaPythonAssignor):
     """``range`` (Java semantics, rack-aware when racks are known)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("range", **kwargs)
 
 
-class RoundRobinPartitionAssignor(KafkaPythonAssignor):
+class KpartRoundRobinAssignor(KafkaPythonAssignor):
     """``roundrobin`` (Java semantics)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("roundrobin", **kwargs)
 
 
-class StickyPartitionAssignor(KafkaPythonAssignor):
+class KpartStickyAssignor(KafkaPythonAssignor):
     """``sticky`` (Java-compatible user data)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("sticky", **kwargs)
 
 
-class CooperativeStickyPartitionAssignor(KafkaPythonAssignor):
+class KpartCooperativeStickyAssignor(KafkaPythonAssignor):
     """``cooperative-sticky`` (COOPERATIVE and EAGER)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("cooperative-sticky", **kwargs)
 
 
-class WeightedStickyPartitionAssignor(KafkaPythonAssignor):
+class KpartWeightedStickyAssignor(KafkaPythonAssignor):
     """``weighted-sticky`` with unit weights; wrap ``WeightedStickyAssignor(weights)`` in
     :class:`KafkaPythonAssignor` to pass a weight callback."""
 
@@ -280,7 +284,7 @@ def create_consumer(*topics: str, **configs: Any) -> KafkaConsumer:
     (unless given) and ``partition_assignment_strategy`` defaulting to cooperative-sticky."""
     for key, value in JAVA_LIKE_DEFAULTS.items():
         configs.setdefault(key, value)
-    configs.setdefault("partition_assignment_strategy", [CooperativeStickyPartitionAssignor])
+    configs.setdefault("partition_assignment_strategy", [KpartCooperativeStickyAssignor])
     return attach(KafkaConsumer(*topics, **configs))
 
 
@@ -324,21 +328,6 @@ def sanitize_subscription(member_id: str, raw: Any) -> bytes:
     return bytes(raw)
 
 
-def _wire_partitions(schema: Any, tps: Iterable[TopicPartition]) -> list[Any]:
-    by_topic: dict[str, list[int]] = {}
-    for tp in tps:
-        by_topic.setdefault(tp.topic, []).append(tp.partition)
-    return [schema.TopicPartition(topic=t, partitions=sorted(p))
-            for t, p in sorted(by_topic.items())]
-
-
-def _topic_lists(tps: Iterable[TopicPartition]) -> list[tuple[str, list[int]]]:
-    by_topic: dict[str, list[int]] = {}
-    for tp in tps:
-        by_topic.setdefault(tp.topic, []).append(tp.partition)
-    return sorted(by_topic.items())
-
-
 def subscriptions_from_members(members: Iterable[Any]) -> dict[str, MemberSubscription]:
     """kafka-python ``JoinGroupResponseMember``s -> core subscriptions (duplicates logged)."""
     group: dict[str, MemberSubscription] = {}
@@ -367,28 +356,30 @@ def subscriptions_from_members(members: Iterable[Any]) -> dict[str, MemberSubscr
     return group
 
 
-def cluster_metadata(cluster: Any, group: dict[str, MemberSubscription]) -> ClusterMetadata:
-    """Partition counts of the subscribed topics, and replica racks when brokers report racks."""
+def core_metadata(kafka_cluster: Any, group: dict[str, MemberSubscription]) -> CoreMetadata:
+    """Our :class:`~strategies.core.ClusterMetadata` read from kafka-python's
+    ``kafka.cluster.ClusterMetadata``: partition counts of the subscribed topics, and replica
+    racks when members and brokers report racks."""
     topics = set().union(*(s.topics for s in group.values())) if group else set()
     counts: dict[str, int] = {}
     for topic in topics:
-        parts = cluster.partitions_for_topic(topic)
+        parts = kafka_cluster.partitions_for_topic(topic)
         if parts:
             counts[topic] = len(parts)
     racks: dict[TopicPartition, frozenset[str]] = {}
     if any(s.rack for s in group.values()):
-        racks = _replica_racks(cluster, counts)
-    return ClusterMetadata(counts, racks)
+        racks = _replica_racks(kafka_cluster, counts)
+    return CoreMetadata(counts, racks)
 
 
-def _replica_racks(cluster: Any, counts: dict[str, int]) -> dict[TopicPartition, frozenset[str]]:
-    broker_rack = {b.node_id: b.rack for b in cluster.brokers() if getattr(b, "rack", None)}
+def _replica_racks(kafka_cluster: Any, counts: dict[str, int]) -> dict[TopicPartition, frozenset[str]]:
+    broker_rack = {b.node_id: b.rack for b in kafka_cluster.brokers() if getattr(b, "rack", None)}
     out: dict[TopicPartition, frozenset[str]] = {}
     if not broker_rack:
         return out
     for topic, count in counts.items():
         for p in range(count):
-            rs = frozenset(broker_rack[n] for n in compat.replica_nodes(cluster, topic, p, broker_rack))
+            rs = frozenset(broker_rack[n] for n in compat.replica_nodes(kafka_cluster, topic, p, broker_rack))
             if rs:
                 out[TopicPartition(topic, p)] = rs
     return out
@@ -399,7 +390,7 @@ def to_wire(result: GroupAssignment) -> dict[str, ConsumerProtocolAssignment]:
     return {
         m: ConsumerProtocolAssignment(
             version=0,
-            assigned_partitions=_topic_lists(tps),
+            assigned_partitions=partitions_by_topic(tps),
             user_data=b"",
         )
         for m, tps in result.owned.items()

@@ -61,6 +61,31 @@ class RangeAssignor(Assignor):
         return GroupAssignment.of(owned)
 
 
+class RangeQuota:
+    """One topic's range quota: ``N`` partitions over ``C`` subscribers get ``N // C`` each, and
+    the first ``N % C`` subscribers to go past ``N // C`` get one more (Java's ``RangeAssignor``
+    and the broker's KIP-848 ``range`` share this rule).
+
+    Guarantee: as long as every subscriber takes at most :meth:`room` and reports it with
+    :meth:`took`, counts end ``N // C`` or ``N // C + 1``, at most ``N % C`` of them higher.
+    """
+
+    __slots__ = ("per", "extra")
+
+    def __init__(self, partitions: int, subscribers: int) -> None:
+        self.per, self.extra = divmod(partitions, subscribers)
+
+    def room(self, held: int) -> int:
+        """How many more partitions a subscriber holding ``held`` may take."""
+        return max(0, self.per + (1 if self.extra > 0 else 0) - held)
+
+    def took(self, before: int, after: int) -> None:
+        """A subscriber went from ``before`` to ``after`` partitions: going past ``N // C``
+        uses up one of the extras."""
+        if before <= self.per < after:
+            self.extra -= 1
+
+
 class _TopicState:
     """One topic's placement in progress: Java's ``TopicAssignmentState``."""
 
@@ -72,7 +97,7 @@ class _TopicState:
         self.racks = racks
         self.unassigned: dict[int, None] = dict.fromkeys(range(n))
         self.assigned = dict.fromkeys(consumers, 0)
-        self.per, self.extra = divmod(n, len(consumers))
+        self.quota = RangeQuota(n, len(consumers))
         consumer_racks = {racks[c] for c in consumers} - {None}
         if consumer_racks:
             known = cluster.replica_racks
@@ -93,14 +118,14 @@ class _TopicState:
         return rack is None or rack in self.partition_racks[p]
 
     def room(self, consumer: str) -> int:
-        return max(0, self.per + (1 if self.extra > 0 else 0) - self.assigned[consumer])
+        return self.quota.room(self.assigned[consumer])
 
     def take(self, consumer: str, parts: Sequence[int], owned: dict[str, list[TopicPartition]]
              ) -> None:
         owned[consumer].extend(TopicPartition(self.topic, p) for p in parts)
-        self.assigned[consumer] += len(parts)
-        if self.assigned[consumer] > self.per:
-            self.extra -= 1
+        before = self.assigned[consumer]
+        self.assigned[consumer] = before + len(parts)
+        self.quota.took(before, before + len(parts))
         for p in parts:
             del self.unassigned[p]
 

@@ -25,7 +25,7 @@ ENTRY_POINT_GROUP = "kpart.assignors"
 
 _BUILTINS: dict[str, str] = {
     "range": "strategies.range:RangeAssignor",
-    "roundrobin": "strategies.round_robin:RoundRobinAssignor",
+    "roundrobin": "strategies.roundrobin:RoundRobinAssignor",
     "sticky": "strategies.sticky:StickyAssignor",
     "cooperative-sticky": "strategies.cooperative:CooperativeStickyAssignor",
     "weighted-sticky": "strategies.weighted:WeightedStickyAssignor",

@@ -26,8 +26,7 @@ def _models(args: argparse.Namespace) -> list[ProducerModel]:
         spec = KeySpec("uniform", args.key_count)
     options = tuple(args.partitioner_option)
     for name in args.partitioner:
-        if name not in partitioning.names():
-            raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(partitioning.names())}")
+        partitioning.registry.check_name(name)
         try:
             check_partitioner(name, options, sample)
         except ValueError as exc:

@@ -1,7 +1,7 @@
 """Offline simulator: predict what a consumer group and a producer will do, without a broker.
 
 It calls the same cores as the live adapters -- ``strategies.get_assignor(name).assign(...)``
-for every assignment and ``partitioning.create_core(name).partition(...)`` for every key -- so
+for every assignment and ``partitioning.registry.create(name).partition(...)`` for every key -- so
 a predicted assignment is the one a live group using the same assignor ends up with.
 
 >>> from kpart.simulation import compare, default_scenario, comparison_table

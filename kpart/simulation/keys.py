@@ -1,7 +1,7 @@
 """The producer side: draw a key stream, route it through a partitioner, measure the result.
 
 Routing calls the same core partitioner object a live producer uses
-(``partitioning.create_core(name).partition(key, value, view)``), once per distinct key.
+(``partitioning.registry.create(name).partition(key, value, view)``), once per distinct key.
 """
 
 from __future__ import annotations
@@ -46,16 +46,15 @@ def make_partitioner(name: str, seed: int, options: Options = ()) -> object:
     """A core partitioner created with ``options``; seeded when it takes a ``seed`` option."""
     opts = dict(options)
     try:
-        return partitioning.create_core(name, seed=seed, **opts)
+        return partitioning.registry.create(name, seed=seed, **opts)
     except TypeError:
-        return partitioning.create_core(name, **opts)
+        return partitioning.registry.create(name, **opts)
 
 
 def check_partitioner(name: str, options: Options, sample_key: bytes) -> None:
     """Raise ``ValueError`` (one line) unless ``name`` can be created with ``options`` and route
     ``sample_key`` the way the simulator routes records: a key and no value."""
-    if name not in partitioning.names():
-        raise ValueError(f"unknown partitioner {name!r}; known: {', '.join(partitioning.names())}")
+    partitioning.registry.check_name(name)
     try:
         part = make_partitioner(name, 0, options)
     except (TypeError, ValueError) as exc:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from kpart.registry import did_you_mean
 from kpart.simulation.events import EVENT_TYPES, Event
 from kpart.simulation.model import Broker, KeySpec, MemberSpec, ProducerSpec, Timing, Topic
 from kpart.simulation.scenario import Scenario
@@ -240,8 +241,9 @@ def _producer(value: Any, path: str, topics: set[str], base_dir: Path | None) ->
     from kpart.simulation.keys import check_partitioner
 
     if partitioner not in partitioning.names():
-        raise ScenarioError(f"{path}.partitioner",
-                            f"unknown partitioner {partitioner!r}; known: {', '.join(partitioning.names())}")
+        names = partitioning.names()
+        raise ScenarioError(f"{path}.partitioner", f"unknown partitioner {partitioner!r}"
+                            f"{did_you_mean(partitioner, names)}; known: {', '.join(names)}")
     kp = f"{path}.keys"
     kd = mapping(d.get("keys", {}), kp)
     known(kd, kp, ("distribution", "count", "exponent", "file"))

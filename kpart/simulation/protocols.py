@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import strategies
+from kpart.registry import did_you_mean
 from kpart.simulation.server_assignors import RangeServerAssignor, UniformServerAssignor
 from strategies import Assignor, RebalanceProtocol
 
@@ -69,7 +70,9 @@ def resolve_strategy(name: str) -> Strategy:
     try:
         assignor = strategies.get_assignor(base)
     except KeyError:
-        raise ValueError(f"unknown strategy {base!r}; known: {', '.join(strategy_names())}") from None
+        known = strategy_names()
+        raise ValueError(f"unknown strategy {base!r}{did_you_mean(base, known)}; known: {', '.join(known)}") \
+            from None
     supported = {RebalanceProtocol.EAGER: Protocol.EAGER, RebalanceProtocol.COOPERATIVE: Protocol.COOPERATIVE}
     offered = [supported[p] for p in assignor.protocols]
     if forced:

@@ -35,6 +35,7 @@ from strategies import (
     RebalanceProtocol,
     TopicPartition,
 )
+from strategies.range import RangeQuota
 
 BROKER_VERSIONS = ("4.0", "4.1")
 MAX_BALANCE_PASSES = 16  # UniformHeterogeneousAssignmentBuilder.MAX_ITERATION_COUNT
@@ -321,17 +322,13 @@ class RangeServerAssignor(Assignor):
         order = [m for _, m in static] + dynamic
         topics = {t for sub in group.values() for t in sub.topics if t in counts}
         next_start = dict.fromkeys(topics, 0)
-        quotas = {}
-        for topic in topics:
-            subscribers = sum(1 for sub in group.values() if topic in sub.topics)
-            quotas[topic] = list(divmod(counts[topic], subscribers))
+        quotas = {topic: RangeQuota(counts[topic], sum(1 for sub in group.values() if topic in sub.topics))
+                  for topic in topics}
         owned: dict[str, list[TopicPartition]] = {m: [] for m in group}
         for member_id in order:
             for topic in sorted(t for t in group[member_id].topics if t in counts):
-                quota, extra = quotas[topic]
-                if extra > 0:
-                    quota += 1
-                    quotas[topic][1] -= 1
+                quota = quotas[topic].room(0)
+                quotas[topic].took(0, quota)
                 begin = next_start[topic]
                 stop = min(begin + quota, counts[topic])
                 next_start[topic] = stop

@@ -21,6 +21,7 @@ from strategies.core import (
     GroupSubscription,
     RebalanceProtocol,
     TopicPartition,
+    partitions_by_topic,
 )
 
 
@@ -69,11 +70,8 @@ class _Cluster:
 
 
 def _wire(tps: Iterable[TopicPartition]) -> list[Any]:
-    by_topic: dict[str, list[int]] = {}
-    for tp in tps:
-        by_topic.setdefault(tp.topic, []).append(tp.partition)
-    return [ConsumerProtocolSubscription.TopicPartition(topic=t, partitions=sorted(p))
-            for t, p in sorted(by_topic.items())]
+    return [ConsumerProtocolSubscription.TopicPartition(topic=t, partitions=p)
+            for t, p in partitions_by_topic(tps)]
 
 
 class KafkaPythonAssignorUnderTest(Assignor):
@@ -94,16 +92,14 @@ class KafkaPythonAssignorUnderTest(Assignor):
                                    for m, a in result.items()})
 
     def encode_user_data(self, owned: Any, generation: int) -> bytes | None:
-        by_topic: dict[str, list[int]] = {}
-        for tp in owned:
-            by_topic.setdefault(tp.topic, []).append(tp.partition)
-        assignment = ConsumerProtocolAssignment(version=0, assigned_partitions=sorted(by_topic.items()),
+        by_topic = partitions_by_topic(owned)
+        assignment = ConsumerProtocolAssignment(version=0, assigned_partitions=by_topic,
                                                 user_data=b"")
         try:
             self.inner.on_assignment(assignment, generation)
         except TypeError:
             self.inner.on_assignment(assignment)
-        data = self.inner.metadata(set(by_topic)).user_data
+        data = self.inner.metadata({topic for topic, _ in by_topic}).user_data
         if data is not None and not isinstance(data, (bytes, bytearray)):
             data = data.encode()  # a kafka-python struct (its sticky assignor's user data)
         return bytes(data) if data else None

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from kpart.testing.assignment_checks import Violation
 from kpart.testing.assignor_properties import Figures, Property
-from partitioning.core import PartitionView, new_batch_hook
+from partitioning.core import NewBatchAware, PartitionView
 
 CHI_SQUARE_Z = 4.75
 """One-sided normal quantile of the uniformity test: a false failure has probability 1e-6."""
@@ -115,7 +115,7 @@ records = st.lists(st.tuples(keys, st.one_of(st.none(), st.binary(max_size=64)),
 def _flow(p: Any, view: PartitionView, recs: list[tuple[bytes | None, bytes | None, bool]],
           check: Callable[[bytes | None, int], None]) -> None:
     """Route ``recs`` as kafka-python does: route, maybe signal a new batch, route again."""
-    hook = new_batch_hook(p)
+    hook = p.on_new_batch if isinstance(p, NewBatchAware) else None
     for key, value, new_batch in recs:
         got = route(p, key, value, view)
         check(key, got)
@@ -286,7 +286,7 @@ def _other_process(subject: PartitionerSubject, x: Any, figures: Figures, verdic
 def keyless_spread(subject: PartitionerSubject) -> dict[str, Any]:
     """Figure: how 20,000 keyless records spread over 16 partitions (a new batch every 16)."""
     p, view = subject.fresh(), PartitionView("topic", range(16))
-    hook = new_batch_hook(p)
+    hook = p.on_new_batch if isinstance(p, NewBatchAware) else None
     counts: Counter[int] = Counter()
     start = time.perf_counter()
     for i in range(20_000):

@@ -18,7 +18,7 @@ from kafka.protocol.consumer.metadata import ConsumerProtocolSubscription as Kaf
 import partitioning.aiokafka as adapter
 import strategies.aiokafka as assignors
 from kpart.compat import aiokafka as compat
-from partitioning import PartitioningError, create_core
+from partitioning import PartitioningError, registry
 from strategies import ClusterMetadata, MemberSubscription, TopicPartition, get_assignor
 from strategies.codec import decode_sticky
 from tests.partitioning.test_hashing import JAVA_MURMUR2, KAFKAJS_MURMUR2
@@ -86,7 +86,7 @@ class FakeProducer:
 
 def test_router_routes_by_the_unserialized_field() -> None:
     producer = FakeProducer(6)
-    router = adapter.AiokafkaRouter(create_core("field", field="user.id"),
+    router = adapter.AiokafkaRouter(registry.create("field", field="user.id"),
                                     value_serializer=lambda v: json.dumps(v).encode())
 
     async def run() -> None:
@@ -100,7 +100,7 @@ def test_router_routes_by_the_unserialized_field() -> None:
 
 def test_router_sticky_switches_within_twice_batch_size() -> None:
     producer = FakeProducer(6)
-    router = adapter.AiokafkaRouter(create_core("uniform_sticky", batch_size=1000, seed=3))
+    router = adapter.AiokafkaRouter(registry.create("uniform_sticky", batch_size=1000, seed=3))
 
     async def run() -> list[int]:
         for _ in range(600):

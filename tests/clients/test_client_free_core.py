@@ -78,7 +78,7 @@ def test_core_partitioners_and_assignors_work_with_every_client_hidden() -> None
         """
         import partitioning, strategies
         from partitioning import PartitionView
-        p = partitioning.create_core("murmur2").partition(b"21", None, PartitionView("t", range(6)))
+        p = partitioning.registry.create("murmur2").partition(b"21", None, PartitionView("t", range(6)))
         group = {m: strategies.MemberSubscription(m, {"t"}) for m in ("a", "b")}
         a = strategies.get_assignor("cooperative-sticky").assign(group, strategies.ClusterMetadata({"t": 6}))
         print(p, sorted(a.counts().values()))
@@ -92,7 +92,7 @@ def test_core_partitioners_and_assignors_work_with_every_client_hidden() -> None
 @pytest.mark.parametrize(
     ("statement", "extra"),
     [
-        ("partitioning.create('murmur2')", "kafka-python"),
+        ("partitioning.kafka_python.create('murmur2')", "kafka-python"),
         ("partitioning.BoundedProducer", "kafka-python"),
         ("import strategies.kafka_python", "kafka-python"),
         ("import partitioning.kafka_python", "kafka-python"),

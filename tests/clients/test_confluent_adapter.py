@@ -8,7 +8,7 @@ from typing import Any
 import confluent_kafka
 import pytest
 
-from partitioning import PartitioningError, PartitionView, create_core
+from partitioning import PartitioningError, PartitionView, registry
 from partitioning.confluent import JAVA_COMPATIBLE, ConfluentRouter, java_compatible, router
 from partitioning.sticky import StickyState
 from tests.partitioning.test_hashing import JAVA_MURMUR2, KAFKAJS_MURMUR2
@@ -74,7 +74,7 @@ def test_bad_input_is_one_clear_error() -> None:
 
 def test_field_routing_reads_the_unserialized_value() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("field", field="id"),
+    r = ConfluentRouter(producer, registry.create("field", field="id"),
                         value_serializer=lambda v: repr(v).encode())
     assert r.produce("t", {"id": "21"}) == (-973932308 & 0x7FFFFFFF) % 6
     assert producer.produced[-1]["value"] == b"{'id': '21'}"
@@ -97,7 +97,7 @@ P0, P1, P2 = draws(SEED)
 
 def test_keyless_sticky_moves_on_at_the_first_delivery_report_after_batch_size() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
+    r = ConfluentRouter(producer, registry.create("uniform_sticky", batch_size=1000, seed=SEED))
     seen: list[Any] = []
     parts = [r.produce("t", b"x" * 100, on_delivery=lambda err, msg: seen.append(err)) for _ in range(5)]
     producer.deliver(0)  # 500 bytes sent: stays
@@ -112,7 +112,7 @@ def test_keyless_sticky_moves_on_at_the_first_delivery_report_after_batch_size()
 
 def test_keyless_sticky_without_delivery_reports_moves_at_twice_batch_size() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
+    r = ConfluentRouter(producer, registry.create("uniform_sticky", batch_size=1000, seed=SEED))
     parts = [r.produce("t", b"x" * 100) for _ in range(41)]
     assert parts == [P0] * 20 + [P1] * 20 + [P2]
 
@@ -124,7 +124,7 @@ def test_keyless_records_avoid_leaderless_partitions() -> None:
 
 def test_uniform_sticky_keyed_records_also_move_on_delivery_reports() -> None:
     producer = FakeProducer(6)
-    r = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=1000, seed=SEED))
+    r = ConfluentRouter(producer, registry.create("uniform_sticky", batch_size=1000, seed=SEED))
     parts = [r.produce("t", b"x" * 100, key=b"k%d" % i) for i in range(11)]
     producer.deliver(10)
     assert parts == [P0] * 11 and r.produce("t", b"x" * 100, key=b"k") == P1

@@ -74,10 +74,10 @@ def run_kafka_python(cfg: dict[str, Any]) -> None:
     from strategies import kafka_python as adapter
 
     classes = {
-        "range": adapter.RangePartitionAssignor,
-        "roundrobin": adapter.RoundRobinPartitionAssignor,
-        "sticky": adapter.StickyPartitionAssignor,
-        "cooperative-sticky": adapter.CooperativeStickyPartitionAssignor,
+        "range": adapter.KpartRangeAssignor,
+        "roundrobin": adapter.KpartRoundRobinAssignor,
+        "sticky": adapter.KpartStickyAssignor,
+        "cooperative-sticky": adapter.KpartCooperativeStickyAssignor,
     }
 
     class Listener(ConsumerRebalanceListener):

@@ -22,7 +22,7 @@ from kafka.errors import KafkaTimeoutError
 
 from examples.basic_producer import FreezableRelay
 from partitioning.producer import BoundedProducer, DeliveryStuckError
-from strategies.kafka_python import CooperativeStickyPartitionAssignor, RangePartitionAssignor, attach
+from strategies.kafka_python import KpartCooperativeStickyAssignor, KpartRangeAssignor, attach
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +79,7 @@ def test_a_member_cut_off_past_its_session_stops_consuming_then_rejoins(
         "request_timeout_ms": 4000,
         "reconnect_backoff_max_ms": 1000,
         "enable_auto_commit": False,
-        "partition_assignment_strategy": [CooperativeStickyPartitionAssignor],
+        "partition_assignment_strategy": [KpartCooperativeStickyAssignor],
     }
     cut_off = attach(KafkaConsumer(proxy_url=f"http://127.0.0.1:{relay.port}", **common))
     healthy = attach(KafkaConsumer(**common))
@@ -170,7 +170,7 @@ def test_a_topic_entering_the_group_is_assigned_in_the_round_it_enters(
         "session_timeout_ms": SESSION_MS,
         "heartbeat_interval_ms": 1000,
         "enable_auto_commit": False,
-        "partition_assignment_strategy": [RangePartitionAssignor],  # EAGER: one round per change
+        "partition_assignment_strategy": [KpartRangeAssignor],  # EAGER: one round per change
     }
     leader = attach(KafkaConsumer(**common))
     leader.subscribe([known])  # the leader's metadata knows only this topic
@@ -210,7 +210,7 @@ def test_partitions_added_after_a_static_leader_restarts_are_assigned(
         "heartbeat_interval_ms": 1000,
         "metadata_max_age_ms": 1000,
         "enable_auto_commit": False,
-        "partition_assignment_strategy": [RangePartitionAssignor],
+        "partition_assignment_strategy": [KpartRangeAssignor],
     }
 
     def member(instance: str) -> KafkaConsumer:

@@ -41,7 +41,7 @@ def test_murmur2_through_every_client_agrees_with_java_vectors(kafka_bootstrap: 
     topic = make_topic(PARTITIONS)
     # kafka-python with our murmur2
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5,
-                             partitioner=partitioning.create("murmur2"))
+                             partitioner=partitioning.kafka_python.create("murmur2"))
     for key, value in records("kafka-python"):
         producer.send(topic, value, key=key)
     producer.flush(60)

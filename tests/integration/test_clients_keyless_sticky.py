@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from confluent_kafka import Producer
 
-from partitioning import create_core
+from partitioning import registry
 from partitioning.aiokafka import AiokafkaRouter
 from partitioning.confluent import ConfluentRouter
 from tests.clients.routing import read_back
@@ -56,7 +56,7 @@ def test_keyless_uniform_sticky_through_confluent_switches_on_delivery_reports(
         kafka_bootstrap: str, make_topic) -> None:
     topic = make_topic(PARTITIONS)
     producer = Producer({"bootstrap.servers": kafka_bootstrap, "linger.ms": 1})
-    router = ConfluentRouter(producer, create_core("uniform_sticky", batch_size=BATCH, seed=7))
+    router = ConfluentRouter(producer, registry.create("uniform_sticky", batch_size=BATCH, seed=7))
     for i in range(RECORDS):
         router.produce(topic, value=value(i))
         producer.poll(0)  # delivery reports drive the switches
@@ -69,7 +69,7 @@ def test_keyless_murmur2_through_aiokafka_router_never_starves(kafka_bootstrap: 
     from aiokafka import AIOKafkaProducer
 
     topic = make_topic(PARTITIONS)
-    router = AiokafkaRouter(create_core("murmur2", batch_size=BATCH, seed=11))
+    router = AiokafkaRouter(registry.create("murmur2", batch_size=BATCH, seed=11))
 
     async def run() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=1)

@@ -31,7 +31,7 @@ def test_partition_producer_prints_the_partition_each_key_landed_on(kafka_bootst
         by_key.setdefault(key, set()).add(int(partition))
     assert all(len(partitions) == 1 for partitions in by_key.values()), "a key moved between partitions"
 
-    murmur2 = partitioning.create_core("murmur2")
+    murmur2 = partitioning.registry.create("murmur2")
     view = partitioning.PartitionView(topic, range(6))
     for key, partitions in by_key.items():
         assert partitions == {murmur2.partition(key.encode(), None, view)}

@@ -70,7 +70,7 @@ def test_same_keys_land_on_the_same_partitions_as_librdkafka(
     produce_with_librdkafka(kafka_bootstrap, topic, theirs, keys)
     landed = partitions_read_back(kafka_bootstrap, topic, len(keys))
     assert len(landed) == len(keys)
-    core = partitioning.create_core(ours)
+    core = partitioning.registry.create(ours)
     view = PartitionView(topic, range(PARTITIONS))
     mismatches = [
         (key, landed[i], core.partition(key, None, view))

@@ -79,7 +79,7 @@ def test_records_land_on_the_partition_the_partitioner_chose(
     keyed = name in PREDICT
     records = [(f"key-{i % 40}".encode() if keyed and i % 5 else None, f"v{i}".encode()) for i in range(300)]
     producer = KafkaProducer(
-        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create(name), linger_ms=5
+        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.kafka_python.create(name), linger_ms=5
     )
     try:
         chosen = send_all(producer, topic, records)
@@ -98,7 +98,7 @@ def test_field_partitioner_routes_json_records_by_field(kafka_bootstrap: str, ma
     topic = make_topic(PARTITIONS)
     producer = KafkaProducer(
         bootstrap_servers=kafka_bootstrap,
-        partitioner=partitioning.create("field", field="user"),
+        partitioner=partitioning.kafka_python.create("field", field="user"),
         value_serializer=lambda v: json.dumps(v).encode(),
     )
     records = [{"user": f"u{i % 17}", "n": i} for i in range(120)]
@@ -118,7 +118,7 @@ def test_missing_field_fails_the_send_and_routes_nothing(kafka_bootstrap: str, m
     topic = make_topic(PARTITIONS)
     producer = KafkaProducer(
         bootstrap_servers=kafka_bootstrap,
-        partitioner=partitioning.create("field", field="user"),
+        partitioner=partitioning.kafka_python.create("field", field="user"),
         value_serializer=lambda v: json.dumps(v).encode(),
     )
     try:
@@ -137,7 +137,7 @@ def test_uniform_sticky_switches_only_after_batch_size_on_a_live_producer(
     batch_size = 4096
     producer = KafkaProducer(
         bootstrap_servers=kafka_bootstrap,
-        partitioner=partitioning.create("uniform_sticky", batch_size=batch_size),
+        partitioner=partitioning.kafka_python.create("uniform_sticky", batch_size=batch_size),
         batch_size=batch_size,
         linger_ms=0,
     )
@@ -155,7 +155,7 @@ def test_uniform_sticky_switches_only_after_batch_size_on_a_live_producer(
 def test_round_robin_is_even_on_a_live_producer(kafka_bootstrap: str, make_topic) -> None:
     topic = make_topic(PARTITIONS)
     producer = KafkaProducer(
-        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create("round_robin")
+        bootstrap_servers=kafka_bootstrap, partitioner=partitioning.kafka_python.create("round_robin")
     )
     try:
         chosen = send_all(producer, topic, [(None, f"v{i}".encode()) for i in range(123)])
@@ -175,7 +175,7 @@ def test_keyed_records_follow_a_partition_count_change_and_none_is_lost(
     topic = make_topic(3)
     producer = KafkaProducer(
         bootstrap_servers=kafka_bootstrap,
-        partitioner=partitioning.create("murmur2"),
+        partitioner=partitioning.kafka_python.create("murmur2"),
         metadata_max_age_ms=200,
     )
     keys = [f"key-{i}".encode() for i in range(60)]
@@ -204,7 +204,7 @@ def test_adaptive_sticky_reads_queue_sizes_from_a_live_producer(kafka_bootstrap:
     from partitioning.kafka_python import accumulator_load
 
     topic = make_topic(PARTITIONS)
-    p = partitioning.create("uniform_sticky", adaptive=True, batch_size=2048)
+    p = partitioning.kafka_python.create("uniform_sticky", adaptive=True, batch_size=2048)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, partitioner=p, batch_size=2048, linger_ms=50)
     p.attach(producer)
     try:
@@ -228,7 +228,7 @@ def test_several_threads_share_one_partitioner(name: str, kafka_bootstrap: str, 
     topic = make_topic(PARTITIONS)
     producer = KafkaProducer(
         bootstrap_servers=kafka_bootstrap,
-        partitioner=partitioning.create(name),
+        partitioner=partitioning.kafka_python.create(name),
         batch_size=1024,
         linger_ms=1,
     )
@@ -266,7 +266,8 @@ def test_several_threads_share_one_partitioner(name: str, kafka_bootstrap: str, 
 
 def test_unserialized_str_key_is_refused_before_routing(kafka_bootstrap: str, make_topic) -> None:
     topic = make_topic(PARTITIONS)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, partitioner=partitioning.create("murmur2"))
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap,
+                             partitioner=partitioning.kafka_python.create("murmur2"))
     try:
         with pytest.raises(TypeError, match="serialized key"):
             producer.send(topic, key="not-bytes", value=b"refused")

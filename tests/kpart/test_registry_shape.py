@@ -44,7 +44,8 @@ def fresh(monkeypatch: pytest.MonkeyPatch, *eps: EntryPoint) -> Registry[Any]:
 def test_each_side_raises_its_one_error_type_for_every_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(partitioners._REGISTRY, "_runtime", {})
     monkeypatch.setattr(assignors._REGISTRY, "_runtime", {})
-    for refuse in (lambda: partitioning.create_core("nope"), lambda: partitioning.create_core("murmur2", x=1),
+    for refuse in (lambda: partitioning.registry.create("nope"),
+                   lambda: partitioning.registry.create("murmur2", x=1),
                    lambda: partitioning.register("murmur2", Made)):
         with pytest.raises(partitioners.PartitionerRegistryError):
             refuse()
@@ -54,7 +55,7 @@ def test_each_side_raises_its_one_error_type_for_every_refusal(monkeypatch: pyte
             refuse()
     # and both still are what callers caught before: ValueError / TypeError / KeyError
     with pytest.raises(ValueError, match="unknown partitioner 'nope'; known: .*murmur2"):
-        partitioning.create_core("nope")
+        partitioning.registry.create("nope")
     with pytest.raises(KeyError) as caught:
         strategies.get_assignor("nope")
     assert str(caught.value).startswith("unknown assignor 'nope'; known: ")  # no KeyError quoting
@@ -120,3 +121,36 @@ def test_a_factory_that_builds_the_wrong_kind_is_refused(monkeypatch: pytest.Mon
     registry.register("odd", lambda: object())
     with pytest.raises(RegistryError, match="thing 'odd' built a 'object', not a Made"):
         registry.create("odd")
+
+
+@pytest.mark.parametrize(("make", "typed", "known"), [
+    (partitioning.registry.create, "roundrobin", "round_robin"),  # the assignor's spelling
+    (partitioning.registry.create, "Uniform-Sticky", "uniform_sticky"),
+    (strategies.get_assignor, "round_robin", "roundrobin"),  # the partitioner's spelling
+    (strategies.get_assignor, "cooperative_sticky", "cooperative-sticky"),
+])
+def test_another_spelling_of_a_name_is_refused_with_a_did_you_mean(make: Any, typed: str, known: str) -> None:
+    with pytest.raises(RegistryError, match=rf"unknown \w+ '{typed}' \(did you mean '{known}'\?\); known: "):
+        make(typed)
+
+
+def test_an_unrelated_unknown_name_gets_no_did_you_mean() -> None:
+    with pytest.raises(RegistryError) as caught:
+        partitioning.registry.create("rondrobin")
+    assert "did you mean" not in str(caught.value)
+
+
+def test_check_name_refuses_what_create_refuses_and_passes_what_it_knows() -> None:
+    partitioners.check_name("round_robin")
+    with pytest.raises(partitioners.PartitionerRegistryError, match=r"did you mean 'round_robin'\?"):
+        partitioners.check_name("roundrobin")
+
+
+def test_the_simulator_names_the_known_spelling_of_a_strategy_and_a_partitioner() -> None:
+    from kpart.simulation.keys import check_partitioner
+    from kpart.simulation.protocols import resolve_strategy
+
+    with pytest.raises(ValueError, match=r"unknown strategy 'round_robin' \(did you mean 'roundrobin'\?\)"):
+        resolve_strategy("round_robin")
+    with pytest.raises(ValueError, match=r"partitioner 'roundrobin' \(did you mean 'round_robin'\?\)"):
+        check_partitioner("roundrobin", (), b"k")

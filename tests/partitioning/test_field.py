@@ -46,7 +46,7 @@ CUSTOMERS = [f"customer-{i}" for i in range(200)]
 
 
 def test_hashing_serialized_avro_keys_moves_keys_when_the_schema_id_changes() -> None:
-    murmur2 = partitioning.create_core("murmur2")
+    murmur2 = partitioning.registry.create("murmur2")
     moved = 0
     for c in CUSTOMERS:
         key = {"customer": c}
@@ -57,7 +57,7 @@ def test_hashing_serialized_avro_keys_moves_keys_when_the_schema_id_changes() ->
 
 
 def test_field_partitioner_keeps_keys_put_across_schema_ids() -> None:
-    p = partitioning.create("field", field="customer", source="key")
+    p = partitioning.kafka_python.create("field", field="customer", source="key")
     cluster = FakeCluster({"orders": N})
     for c in CUSTOMERS:
         key = {"customer": c}
@@ -69,36 +69,36 @@ def test_field_partitioner_keeps_keys_put_across_schema_ids() -> None:
 
 def test_nested_value_field_and_each_hash() -> None:
     value = {"order": {"customer": "alice"}}
-    p = partitioning.create_core("field", field="order.customer")
+    p = partitioning.registry.create("field", field="order.customer")
     assert p.partition_record(None, value, None, b"", VIEW) == java_partition(b"alice")
-    fnv = partitioning.create_core("field", field="order.customer", hash="fnv1a")
-    plain_fnv1a = partitioning.create_core("fnv1a")
+    fnv = partitioning.registry.create("field", field="order.customer", hash="fnv1a")
+    plain_fnv1a = partitioning.registry.create("fnv1a")
     assert fnv.partition_record(None, value, None, b"", VIEW) == plain_fnv1a.partition(b"alice", None, VIEW)
 
 
 def test_field_read_from_json_bytes_when_no_record_is_given() -> None:
-    p = partitioning.create_core("field", field="user")
+    p = partitioning.registry.create("field", field="user")
     assert p.partition(None, b'{"user": "bob", "n": 1}', VIEW) == java_partition(b"bob")
 
 
 def test_integer_fields_hash_their_decimal_text() -> None:
-    p = partitioning.create_core("field", field="id")
+    p = partitioning.registry.create("field", field="id")
     assert p.partition_record(None, {"id": 42}, None, None, VIEW) == java_partition(b"42")
 
 
 def test_callable_extractor() -> None:
-    p = partitioning.create_core("field", field=lambda key, value: value["a"] + value["b"])
+    p = partitioning.registry.create("field", field=lambda key, value: value["a"] + value["b"])
     assert p.partition_record(None, {"a": "x", "b": "y"}, None, None, VIEW) == java_partition(b"xy")
 
 
 def test_missing_field_is_an_error_naming_the_field() -> None:
-    p = partitioning.create("field", field="customer")
+    p = partitioning.kafka_python.create("field", field="customer")
     with pytest.raises(PartitioningError, match="value field 'customer'"):
         p.partition("orders", None, None, {"other": 1}, b"{}", FakeCluster({"orders": N}))
 
 
 def test_missing_field_can_fall_back_to_the_key() -> None:
-    p = partitioning.create_core("field", field="customer", on_missing="key")
+    p = partitioning.registry.create("field", field="customer", on_missing="key")
     assert p.partition_record(b"k", {"other": 1}, b"k", None, VIEW) == java_partition(b"k")
     with pytest.raises(PartitioningError, match="no value field"):
         p.partition_record(None, {"other": 1}, None, None, VIEW)
@@ -117,7 +117,7 @@ def test_missing_field_can_fall_back_to_the_key() -> None:
 )
 def test_bad_options_are_rejected(options: dict, error: type[Exception]) -> None:
     with pytest.raises(error):
-        partitioning.create_core("field", **options)
+        partitioning.registry.create("field", **options)
 
 
 @pytest.mark.parametrize("record,what", [
@@ -126,12 +126,33 @@ def test_bad_options_are_rejected(options: dict, error: type[Exception]) -> None
     ({"name": {"upper": [1, 2]}}, "a list"),
 ])
 def test_a_field_that_is_not_data_is_refused_naming_it(record: dict, what: str) -> None:
-    p = partitioning.create_core("field", field="name.upper")
+    p = partitioning.registry.create("field", field="name.upper")
     with pytest.raises(PartitioningError, match=rf"'name.upper' of a record of topic 'orders' is {what},"):
         p.partition_record(None, record, None, None, VIEW)
 
 
 def test_an_extractor_returning_something_that_is_not_data_is_refused() -> None:
-    p = partitioning.create_core("field", field=lambda key, value: value.get)
+    p = partitioning.registry.create("field", field=lambda key, value: value.get)
     with pytest.raises(PartitioningError, match="extractor '<lambda>' .* is a callable, not data"):
         p.partition_record(None, {"a": 1}, None, None, VIEW)
+
+
+@pytest.mark.parametrize(("mapping", "partitioner"), [
+    ("murmur2", "murmur2"), ("fnv1a", "fnv1a"), ("crc32", "consistent"), ("murmur3", "murmur3"),
+    ("jump", "jump"),
+])
+def test_a_key_mapping_name_means_the_whole_rule_of_the_partitioner_it_is_named_after(
+        mapping: str, partitioner: str) -> None:
+    from partitioning.mapping import KEY_MAPPINGS
+
+    keyed = partitioning.registry.create(partitioner)
+    for n in (1, 6, 7, 100):
+        view = PartitionView("t", range(n))
+        for i in range(300):
+            key = b"key-%d" % i
+            assert KEY_MAPPINGS[mapping](key, n) == keyed.partition(key, None, view), (mapping, n, key)
+
+
+def test_the_field_hash_option_refuses_an_unknown_mapping_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown hash 'sha1'; known: crc32, fnv1a, jump, murmur2, murmur3"):
+        partitioning.registry.create("field", field="id", hash="sha1")

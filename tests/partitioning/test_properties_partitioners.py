@@ -24,7 +24,7 @@ UNIFORM_HASHES = ["murmur2", "consistent", "fnv1a", "murmur3", "jump"]
 
 
 def make(name: str):
-    return partitioning.create_core(name, **OPTIONS.get(name, {}))
+    return partitioning.registry.create(name, **OPTIONS.get(name, {}))
 
 
 @pytest.mark.parametrize("name", sorted(PARTITIONER_NAMES))
@@ -119,7 +119,7 @@ def test_round_robin_counts_differ_by_at_most_one(view: PartitionView, signals) 
 )
 def test_sticky_switches_only_after_the_byte_threshold(batch_size: int, records, n: int) -> None:
     view = PartitionView("topic", range(n))
-    p = partitioning.create_core("uniform_sticky", batch_size=batch_size, seed=0)
+    p = partitioning.registry.create("uniform_sticky", batch_size=batch_size, seed=0)
     current, stint = None, 0
     for size, new_batch in records:  # kafka-python's flow: route, maybe signal, route again
         value = b"x" * size

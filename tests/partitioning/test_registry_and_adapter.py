@@ -25,19 +25,19 @@ def test_every_required_name_is_registered() -> None:
 
 def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown partitioner 'murmur4'") as info:
-        partitioning.create("murmur4")
+        partitioning.kafka_python.create("murmur4")
     for name in PARTITIONER_NAMES:
         assert name in str(info.value)
 
 
 def test_bad_option_names_the_partitioner() -> None:
     with pytest.raises(TypeError, match="'murmur2'"):
-        partitioning.create("murmur2", no_such_option=1)
+        partitioning.kafka_python.create("murmur2", no_such_option=1)
 
 
 @pytest.mark.parametrize("name", sorted(PARTITIONER_NAMES))
 def test_every_partitioner_is_a_kafka_python_partitioner(name: str) -> None:
-    p = partitioning.create(name, **OPTIONS.get(name, {}))
+    p = partitioning.kafka_python.create(name, **OPTIONS.get(name, {}))
     assert isinstance(p, KafkaPartitioner)
     assert (getattr(p, "on_new_batch", None) is not None) == (name in STICKY_NAMES)
     cluster = FakeCluster({"t": 6})
@@ -48,19 +48,19 @@ def test_every_partitioner_is_a_kafka_python_partitioner(name: str) -> None:
 
 
 def test_adapter_reports_unknown_topic() -> None:
-    p = partitioning.create("murmur2")
+    p = partitioning.kafka_python.create("murmur2")
     with pytest.raises(PartitioningError, match="'missing' not found"):
         p.partition("missing", b"k", b"k", None, b"v", FakeCluster({"t": 3}))
 
 
 def test_adapter_reports_topic_without_partitions() -> None:
-    p = partitioning.create("murmur2")
+    p = partitioning.kafka_python.create("murmur2")
     with pytest.raises(PartitioningError, match="no partitions"):
         p.partition("t", b"k", b"k", None, b"v", FakeCluster({"t": 0}))
 
 
 def test_adapter_rejects_non_bytes_serialized_key() -> None:
-    p = partitioning.create("murmur2")
+    p = partitioning.kafka_python.create("murmur2")
     with pytest.raises(PartitioningError, match="key_serializer"):
         p.partition("t", "k", "k", None, b"v", FakeCluster({"t": 3}))
 
@@ -95,7 +95,8 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(registry._REGISTRY, "_runtime", {})
     partitioning.register("always0", Always0)
     assert "always0" in partitioning.names()
-    assert partitioning.create("always0").partition("t", b"k", b"k", None, None, FakeCluster({"t": 4})) == 0
+    adapted = partitioning.kafka_python.create("always0")
+    assert adapted.partition("t", b"k", b"k", None, None, FakeCluster({"t": 4})) == 0
     with pytest.raises(ValueError, match="built-in"):
         partitioning.register("murmur2", Always0)
 
@@ -106,7 +107,7 @@ def test_runtime_registration_and_entry_points(monkeypatch: pytest.MonkeyPatch) 
     )
     monkeypatch.setattr(registry._REGISTRY, "_entry_points", {ep.name: ep})
     assert "third_party_rr" in partitioning.names()
-    core = partitioning.create_core("third_party_rr")
+    core = partitioning.registry.create("third_party_rr")
     assert type(core).__name__ == "RoundRobinPartitioner"
 
 
@@ -143,7 +144,7 @@ def test_load_view_is_read_from_the_producer_accumulator() -> None:
 
 
 def test_adapter_is_thread_safe_under_concurrent_sends() -> None:
-    p = partitioning.create("round_robin")
+    p = partitioning.kafka_python.create("round_robin")
     cluster = FakeCluster({"t": 5})
     counts = [0] * 5
     lock = threading.Lock()
@@ -168,7 +169,7 @@ def test_partition_count_change_mid_stream_follows_the_new_count() -> None:
     # Java semantics: the keyed mapping uses the partition count known when the record is sent.
     from kafka.partitioner.default import murmur2
 
-    p = partitioning.create("murmur2")
+    p = partitioning.kafka_python.create("murmur2")
     cluster = FakeCluster({"t": 3})
     keys = [f"k{i}".encode() for i in range(200)]
     assert [p.partition("t", k, k, None, None, cluster) for k in keys] == [
@@ -178,7 +179,22 @@ def test_partition_count_change_mid_stream_follows_the_new_count() -> None:
     assert [p.partition("t", k, k, None, None, cluster) for k in keys] == [
         (murmur2(k) & 0x7FFFFFFF) % 8 for k in keys
     ]
-    sticky = partitioning.create("uniform_sticky")
+    sticky = partitioning.kafka_python.create("uniform_sticky")
     assert sticky.partition("t", None, None, None, b"v", cluster) in range(8)
     cluster.topics_["t"] = 2
     assert sticky.partition("t", None, None, None, b"v", cluster) in range(2)
+
+
+@pytest.mark.parametrize(("old", "points_to"), [
+    ("create", "partitioning.kafka_python.create"),
+    ("create_core", "partitioning.registry.create"),
+])
+def test_a_retired_name_says_which_name_now_means_what(old: str, points_to: str) -> None:
+    with pytest.raises(AttributeError, match=rf"no attribute '{old}': .*{points_to}\(name\)"):
+        getattr(partitioning, old)
+
+
+def test_the_client_module_builds_the_adapter_and_the_registry_the_core() -> None:
+    assert isinstance(partitioning.kafka_python.create("murmur2"), KafkaPythonPartitioner)
+    core = partitioning.registry.create("murmur2")
+    assert not isinstance(core, KafkaPythonPartitioner) and callable(core.partition)

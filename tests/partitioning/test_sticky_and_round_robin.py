@@ -16,7 +16,7 @@ VIEW = PartitionView("t", range(6))
 
 
 def test_sticky_stays_below_batch_size_even_when_batches_start() -> None:
-    p = partitioning.create_core("uniform_sticky", batch_size=1000, seed=1)
+    p = partitioning.registry.create("uniform_sticky", batch_size=1000, seed=1)
     first = p.partition(None, b"x" * 100, VIEW)
     for _ in range(8):  # 900 bytes in total: under batch_size
         p.on_new_batch(VIEW, first)
@@ -62,12 +62,12 @@ def test_stale_new_batch_signal_is_ignored() -> None:
 
 def test_sticky_never_picks_an_unavailable_partition() -> None:
     view = PartitionView("t", range(6), available=[1, 4])
-    p = partitioning.create_core("uniform_sticky", batch_size=10, seed=5)
+    p = partitioning.registry.create("uniform_sticky", batch_size=10, seed=5)
     assert {p.partition(None, b"x" * 20, view) for _ in range(300)} == {1, 4}
 
 
 def test_sticky_leaves_a_partition_that_became_unavailable() -> None:
-    p = partitioning.create_core("uniform_sticky", batch_size=10**6, seed=6)
+    p = partitioning.registry.create("uniform_sticky", batch_size=10**6, seed=6)
     first = p.partition(None, b"x", VIEW)
     view = PartitionView("t", range(6), available=[q for q in range(6) if q != first])
     assert p.partition(None, b"x", view) != first
@@ -76,7 +76,7 @@ def test_sticky_leaves_a_partition_that_became_unavailable() -> None:
 def test_sticky_survives_partition_count_shrinking() -> None:
     big = PartitionView("t", range(12))
     # a producer whose sticky partition is one that will disappear
-    p = next(p for p in (partitioning.create_core("murmur2", batch_size=10**6, seed=seed)
+    p = next(p for p in (partitioning.registry.create("murmur2", batch_size=10**6, seed=seed)
                          for seed in range(100)) if p.partition(None, b"x", big) >= 3)
     small = PartitionView("t", range(3))
     assert p.partition(None, b"x", small) in range(3)
@@ -94,31 +94,31 @@ def test_weighted_choice_matches_java_frequencies() -> None:
 def test_adaptive_avoids_backlogged_partitions() -> None:
     load = {0: 9, 1: 9, 2: 9, 3: 9, 4: 9, 5: 0}
     view = PartitionView("t", range(6), load=lambda: load)
-    p = partitioning.create_core("uniform_sticky", batch_size=1, adaptive=True, seed=8)
+    p = partitioning.registry.create("uniform_sticky", batch_size=1, adaptive=True, seed=8)
     counts = Counter(p.partition(None, b"xx", view) for _ in range(2000))
     assert counts[5] > 0.6 * sum(counts.values())  # weight 10 of 15
 
 
 def test_adaptive_without_load_view_is_uniform() -> None:
-    p = partitioning.create_core("uniform_sticky", batch_size=1, adaptive=True, seed=8)
+    p = partitioning.registry.create("uniform_sticky", batch_size=1, adaptive=True, seed=8)
     counts = Counter(p.partition(None, b"xx", VIEW) for _ in range(6000))
     assert min(counts.values()) > 800
 
 
 def test_bad_batch_size_is_rejected() -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        partitioning.create_core("uniform_sticky", batch_size=0)
+        partitioning.registry.create("uniform_sticky", batch_size=0)
 
 
 def test_round_robin_deals_evenly_over_available_partitions() -> None:
-    p = partitioning.create_core("round_robin")
+    p = partitioning.registry.create("round_robin")
     view = PartitionView("t", range(6), available=[0, 2, 3, 5])
     assert [p.partition(None, b"v", view) for _ in range(8)] == [0, 2, 3, 5, 0, 2, 3, 5]
 
 
 def test_round_robin_uses_every_partition_when_every_record_starts_a_batch() -> None:
     # KAFKA-16283: with a new batch per record, Java's version skipped every other partition.
-    p = partitioning.create("round_robin")
+    p = partitioning.kafka_python.create("round_robin")
     cluster = FakeCluster({"t": 6})
     used = []
     for _ in range(12):
@@ -131,7 +131,7 @@ def test_round_robin_uses_every_partition_when_every_record_starts_a_batch() -> 
 def test_default_matches_kafka_python_default_partitioner() -> None:
     from kafka.partitioner import DefaultPartitioner
 
-    ours, theirs = partitioning.create("default"), DefaultPartitioner()
+    ours, theirs = partitioning.kafka_python.create("default"), DefaultPartitioner()
     cluster = FakeCluster({"t": 9})
     for i in range(500):
         key = f"key-{i}".encode()
@@ -142,7 +142,7 @@ def test_default_matches_kafka_python_default_partitioner() -> None:
 
 
 def test_jump_moves_only_keys_that_go_to_new_partitions() -> None:
-    p = partitioning.create_core("jump")
+    p = partitioning.registry.create("jump")
     keys = [f"k{i}".encode() for i in range(3000)]
     before = [p.partition(k, None, PartitionView("t", range(8))) for k in keys]
     after = [p.partition(k, None, PartitionView("t", range(10))) for k in keys]

@@ -26,5 +26,5 @@ def test_docs_build_strict_and_every_figure_exists(tmp_path: Path) -> None:
     for src in images:
         assert (tmp_path / "site" / "choosing-a-strategy" / src).resolve().is_file(), src
     api = (tmp_path / "site" / "api" / "index.html").read_text()
-    for name in ("strategies.get_assignor", "partitioning.create_core", "kpart.simulation.compare"):
+    for name in ("strategies.get_assignor", "partitioning.registry.create", "kpart.simulation.compare"):
         assert f'id="{name}"' in api, name

@@ -32,7 +32,7 @@ def test_member_subscription_normalises_owned_partitions() -> None:
     assert m.topics == frozenset({"t"})
 
 
-def test_cluster_metadata_rejects_negative_counts() -> None:
+def test_core_metadata_rejects_negative_counts() -> None:
     with pytest.raises(ValueError, match="'t'"):
         ClusterMetadata({"t": -1})
 

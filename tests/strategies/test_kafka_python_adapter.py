@@ -27,12 +27,12 @@ from kpart.compat.kafka_python import KafkaPythonCompatError, complete_join_roun
 from strategies import RebalanceProtocol, TopicPartition
 from strategies.codec import decode_sticky, encode_sticky
 from strategies.kafka_python import (
-    CooperativeStickyPartitionAssignor,
     KafkaPythonAssignor,
+    KpartCooperativeStickyAssignor,
+    KpartRangeAssignor,
+    KpartRoundRobinAssignor,
+    KpartStickyAssignor,
     NotAttachedError,
-    RangePartitionAssignor,
-    RoundRobinPartitionAssignor,
-    StickyPartitionAssignor,
     attach,
 )
 
@@ -88,10 +88,10 @@ def partitions(assignment: ConsumerProtocolAssignment) -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("cls,name,protocols", [
-    (RangePartitionAssignor, "range", [KRP.EAGER]),
-    (RoundRobinPartitionAssignor, "roundrobin", [KRP.EAGER]),
-    (StickyPartitionAssignor, "sticky", [KRP.EAGER]),
-    (CooperativeStickyPartitionAssignor, "cooperative-sticky", [KRP.COOPERATIVE, KRP.EAGER]),
+    (KpartRangeAssignor, "range", [KRP.EAGER]),
+    (KpartRoundRobinAssignor, "roundrobin", [KRP.EAGER]),
+    (KpartStickyAssignor, "sticky", [KRP.EAGER]),
+    (KpartCooperativeStickyAssignor, "cooperative-sticky", [KRP.COOPERATIVE, KRP.EAGER]),
 ])
 def test_classes_have_kafka_names_and_protocols(cls: type, name: str, protocols: list) -> None:
     a = cls()
@@ -112,13 +112,13 @@ def test_unsupported_explicit_protocol_is_refused() -> None:
 def test_upgrade_list_shares_eager_with_kafka_pythons_range() -> None:
     from kafka.coordinator.assignors.range import RangePartitionAssignor as KafkaRange
 
-    common = set(CooperativeStickyPartitionAssignor().supported_protocols()) & set(
+    common = set(KpartCooperativeStickyAssignor().supported_protocols()) & set(
         KafkaRange().supported_protocols())
     assert common == {KRP.EAGER}
 
 
 def test_metadata_after_assignment_carries_user_data_generation_rack() -> None:
-    a = StickyPartitionAssignor(rack="r1")
+    a = KpartStickyAssignor(rack="r1")
     a._bind(FakeCoordinator(a, KRP.EAGER, {KTP("t", 0), KTP("t", 1)}))
     wire = ConsumerProtocolAssignment(0, [("t", [1, 0])], b"").encode()
     a.on_assignment(ConsumerProtocolAssignment.decode(wire), 7)
@@ -156,14 +156,14 @@ def owned_in(meta: Any) -> list[tuple[str, int]]:
 
 
 def test_cooperative_consumer_sends_the_partitions_it_really_owns() -> None:
-    a = CooperativeStickyPartitionAssignor()
+    a = KpartCooperativeStickyAssignor()
     coord = FakeCoordinator(a, KRP.COOPERATIVE, {KTP("t", 2), KTP("t", 0)})
     [(_, meta)] = coord.group_protocols()
     assert owned_in(meta) == [("t", 0), ("t", 2)]
 
 
 def test_cooperative_sticky_run_eager_sends_no_owned_partitions() -> None:
-    a = CooperativeStickyPartitionAssignor()
+    a = KpartCooperativeStickyAssignor()
     coord = FakeCoordinator(a, KRP.EAGER, {KTP("t", 2)})
     [(_, meta)] = coord.group_protocols()
     assert owned_in(meta) == []
@@ -176,14 +176,14 @@ def test_leader_decodes_members_and_matches_the_core() -> None:
         FakeMember("d1", sub(["t"])),
         FakeMember("s0", sub(["t"]), group_instance_id="i0"),
     ]
-    out = RangePartitionAssignor().assign(FakeCluster({"t": 4}), members)
+    out = KpartRangeAssignor().assign(FakeCluster({"t": 4}), members)
     assert {m: partitions(a) for m, a in out.items()} == {
         "s0": [("t", 0)], "s1": [("t", 1)], "d1": [("t", 2)], "d2": [("t", 3)]}
 
 
 def test_leader_handles_different_subscriptions_in_roundrobin() -> None:
     members = [FakeMember("a", sub(["x"])), FakeMember("b", sub(["y"]))]
-    out = RoundRobinPartitionAssignor().assign(FakeCluster({"x": 2, "y": 1}), members)
+    out = KpartRoundRobinAssignor().assign(FakeCluster({"x": 2, "y": 1}), members)
     assert partitions(out["a"]) == [("x", 0), ("x", 1)] and partitions(out["b"]) == [("y", 0)]
 
 
@@ -194,7 +194,7 @@ def test_leader_reads_owned_partitions_and_generation_for_cooperative() -> None:
                             generation_id=3)),
         FakeMember("B", sub(["t"], generation_id=-1)),
     ]
-    out = CooperativeStickyPartitionAssignor().assign(FakeCluster({"t": 4}), members)
+    out = KpartCooperativeStickyAssignor().assign(FakeCluster({"t": 4}), members)
     assert len(partitions(out["A"])) == 2 and partitions(out["B"]) == []
 
 
@@ -203,7 +203,7 @@ def test_leader_reads_java_sticky_user_data() -> None:
         FakeMember("A", sub(["t"], user_data=encode_sticky([TopicPartition("t", 3)], 5))),
         FakeMember("B", sub(["t"])),
     ]
-    out = StickyPartitionAssignor().assign(FakeCluster({"t": 2 + 2}), members)
+    out = KpartStickyAssignor().assign(FakeCluster({"t": 2 + 2}), members)
     assert ("t", 3) in partitions(out["A"])
 
 
@@ -214,7 +214,7 @@ def test_leader_survives_duplicates_unknown_topics_and_corrupt_data(caplog) -> N
         FakeMember("B", sub(["t"])),
     ]
     with caplog.at_level(logging.WARNING, logger="strategies"):
-        out = StickyPartitionAssignor().assign(FakeCluster({"t": 2}), members)
+        out = KpartStickyAssignor().assign(FakeCluster({"t": 2}), members)
     assert "duplicate member id 'A'" in caplog.text
     assert "ghost" in caplog.text and "ignoring user data" in caplog.text
     assert sorted(partitions(out["A"]) + partitions(out["B"])) == [("t", 0), ("t", 1)]
@@ -224,7 +224,7 @@ def test_leader_uses_replica_racks_reported_by_brokers() -> None:
     cluster = FakeCluster({"t": 2}, broker_racks={1: "r1", 2: "r2"},
                           replicas={("t", 0): [2], ("t", 1): [1]})
     members = [FakeMember("a", sub(["t"], rack_id="r1")), FakeMember("b", sub(["t"], rack_id="r2"))]
-    out = RangePartitionAssignor().assign(cluster, members)
+    out = KpartRangeAssignor().assign(cluster, members)
     assert partitions(out["a"]) == [("t", 1)] and partitions(out["b"]) == [("t", 0)]
 
 
@@ -385,7 +385,7 @@ def test_join_round_failing_between_polls_with_a_retriable_error_is_retried() ->
 
 def test_an_assignor_that_was_not_attached_refuses_to_send_a_subscription() -> None:
     with pytest.raises(NotAttachedError, match=r"'cooperative-sticky' assignor is not attached"):
-        CooperativeStickyPartitionAssignor().metadata({"t"})
+        KpartCooperativeStickyAssignor().metadata({"t"})
 
 
 def offline_consumer(**configs: Any) -> Any:
@@ -395,7 +395,7 @@ def offline_consumer(**configs: Any) -> Any:
 
 
 def test_attach_binds_the_assignors_once_and_refuses_consumers_without_ours() -> None:
-    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    consumer = offline_consumer(partition_assignment_strategy=[KpartCooperativeStickyAssignor])
     try:
         assert attach(consumer) is consumer
         coordinator = compat.consumer_coordinator(consumer)
@@ -418,7 +418,7 @@ def test_attach_binds_the_assignors_once_and_refuses_consumers_without_ours() ->
 
 
 def test_unknown_kafka_python_version_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
-    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    consumer = offline_consumer(partition_assignment_strategy=[KpartCooperativeStickyAssignor])
     try:
         monkeypatch.setattr(compat.kafka, "__version__", "3.1.0")
         with pytest.raises(KafkaPythonCompatError, match=r"kafka-python 3.1.0 is not supported.*3.0.12"):
@@ -428,7 +428,7 @@ def test_unknown_kafka_python_version_fails_loudly(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_missing_internal_fails_loudly_naming_it() -> None:
-    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    consumer = offline_consumer(partition_assignment_strategy=[KpartCooperativeStickyAssignor])
     try:
         del compat.consumer_coordinator(consumer)._join_task
         with pytest.raises(KafkaPythonCompatError, match="has no _join_task in kafka-python 3.0.12"):
@@ -450,7 +450,7 @@ def stable_follower(consumer: Any, snapshot: dict[str, set[int]]) -> Any:
 
 @pytest.mark.parametrize("attached", [True, False])
 def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) -> None:
-    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    consumer = offline_consumer(partition_assignment_strategy=[KpartCooperativeStickyAssignor])
     try:
         if attached:
             attach(consumer)
@@ -469,7 +469,7 @@ def test_a_follower_that_sees_a_topic_grow_asks_for_a_rebalance(attached: bool) 
 
 @pytest.mark.parametrize("attached", [True, False])
 def test_the_commit_before_a_rebalance_gets_time_even_from_a_short_poll(attached: bool) -> None:
-    consumer = offline_consumer(partition_assignment_strategy=[CooperativeStickyPartitionAssignor])
+    consumer = offline_consumer(partition_assignment_strategy=[KpartCooperativeStickyAssignor])
     try:
         if attached:
             attach(consumer)
@@ -520,3 +520,21 @@ def test_one_assignor_instance_cannot_serve_two_consumers() -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_no_adapter_class_shadows_a_kafka_python_assignor_name() -> None:
+    import importlib
+    import pkgutil
+
+    import kafka.coordinator.assignors as theirs
+
+    import strategies.kafka_python as ours
+
+    their_names: set[str] = set()
+    for info in pkgutil.walk_packages(theirs.__path__, theirs.__name__ + "."):
+        their_names |= {n for n in dir(importlib.import_module(info.name)) if n.endswith("Assignor")}
+    assert "RangePartitionAssignor" in their_names  # the walk found kafka-python's own classes
+    our_classes = {n for n, v in vars(ours).items() if isinstance(v, type)
+                   and issubclass(v, KafkaPythonAssignor) and v is not KafkaPythonAssignor}
+    assert len(our_classes) == 5
+    assert not our_classes & their_names
