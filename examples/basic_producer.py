@@ -205,6 +205,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(1, f"error: {exc}\n")
     with BoundedProducer(bootstrap_servers=bootstrap, **security) as producer:
         for mode, send in (("sync", send_sync), ("async", send_async)):
+            how = "one at a time, each send waiting for its acknowledgement" if mode == "sync" else \
+                "without waiting, acknowledgements counted by callbacks, then flush()"
+            print(f"{mode}: sending {args.records:,} records to {args.topic!r} {how}")
             started = time.monotonic()
             outcomes = send(producer, args.topic, args.records)
             report(mode, args.records, time.monotonic() - started, outcomes)

@@ -228,7 +228,7 @@ def test_a_consumer_leaves_within_seconds_of_sigterm_or_ctrl_c(
 def test_basic_producer_stops_within_seconds_of_sigterm(kafka_bootstrap: str, make_topic) -> None:
     producer = Running([sys.executable, "-u", str(EXAMPLES / "basic_producer.py"), "--bootstrap",
                         kafka_bootstrap, "--topic", make_topic(3), "--records", "100000"])
-    time.sleep(2)  # sending synchronously, one acknowledgement at a time
-    assert producer.proc.poll() is None, producer.lines
+    producer.wait_for("sync: sending")  # its signal handler is installed before it says so
+    time.sleep(1)  # sending synchronously, one acknowledgement at a time
     code, seconds = producer.interrupt(signal.SIGTERM)
     assert code == 130 and seconds < 8, (code, seconds, producer.lines)
