@@ -291,3 +291,13 @@ def test_the_broker_keeps_passwords_in_owner_only_files_and_out_of_its_log(sasl_
         assert path.stat().st_mode & 0o077 == 0, path
     assert PASSWORD not in (directory / "cluster.json").read_text()
     assert PASSWORD not in sasl_broker.cluster.log_tail(lines=100_000)  # Kafka logs password settings hidden
+
+
+def test_broker_status_shows_the_sasl_and_ssl_listeners(sasl_broker: SaslBroker) -> None:
+    directory = sasl_broker.cluster.directory
+    result = run([*KPART, "broker", "status", "--dir", str(directory)], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        f"SASL_PLAINTEXT listener: {sasl_broker.bootstrap} (client configs in {directory})",
+        f"SSL listener: {sasl_broker.ssl_bootstrap} (client configs in {directory})",
+    ]
