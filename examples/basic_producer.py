@@ -37,7 +37,6 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from kpart.broker import BrokerError
-from kpart.client_access import AccessError, connect
 from partitioning.producer import BoundedProducer, BufferExhaustedError
 
 
@@ -195,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be at least 1")
+    from kpart.client_access import AccessError, connect  # here: SIGTERM is handled from the start
 
     try:
         bootstrap, _, security = connect(args.bootstrap, args.client_config, "kafka-python")

@@ -76,6 +76,9 @@ def _broker_status(args: argparse.Namespace) -> int:
             f"node {row['node']}: 127.0.0.1:{row['port']} pid {row['pid']} {state}, "
             f"RSS {row['rss_mib']} MiB, log {row['log']}"
         )
+    for name, bootstrap in (("SASL_PLAINTEXT", cluster.sasl_bootstrap), ("SSL", cluster.ssl_bootstrap)):
+        if bootstrap:
+            print(f"{name} listener: {bootstrap} (client configs in {args.dir})")
     return 0 if all(row["serving"] for row in rows) else 1
 
 

@@ -94,12 +94,8 @@ def add_live_args(parser: argparse.ArgumentParser) -> None:
                         "and print predicted vs observed assignments")
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
                         help="the broker for --live (`kpart broker status` shows the local one's)")
-    add_client_config_arg(parser, "--live")
-
-
-def add_client_config_arg(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--client-config", type=Path, metavar="FILE",
-                        help=f"security settings (SASL PLAIN/SCRAM, SSL) for every client {what} builds, "
+                        help="security settings (SASL PLAIN/SCRAM, SSL) for every client --live builds, "
                         "from a Java client.properties or librdkafka-style file (see docs/security.md)")
 
 

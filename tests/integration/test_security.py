@@ -282,3 +282,22 @@ def test_without_bootstrap_an_example_finds_the_recorded_clusters_sasl_listener(
         capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"broker {sasl_broker.bootstrap} (the SASL listener of the cluster")
+
+
+def test_the_broker_keeps_passwords_in_owner_only_files_and_out_of_its_log(sasl_broker: SaslBroker) -> None:
+    directory = sasl_broker.cluster.directory
+    for path in [*directory.glob("client-*.properties"), *directory.glob("node-*/server.properties"),
+                 directory / "tls" / "keystore-password", directory / "tls" / "broker.p12"]:
+        assert path.stat().st_mode & 0o077 == 0, path
+    assert PASSWORD not in (directory / "cluster.json").read_text()
+    assert PASSWORD not in sasl_broker.cluster.log_tail(lines=100_000)  # Kafka logs password settings hidden
+
+
+def test_broker_status_shows_the_sasl_and_ssl_listeners(sasl_broker: SaslBroker) -> None:
+    directory = sasl_broker.cluster.directory
+    result = run([*KPART, "broker", "status", "--dir", str(directory)], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        f"SASL_PLAINTEXT listener: {sasl_broker.bootstrap} (client configs in {directory})",
+        f"SSL listener: {sasl_broker.ssl_bootstrap} (client configs in {directory})",
+    ]
