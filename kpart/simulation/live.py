@@ -300,6 +300,18 @@ def _admin(bootstrap: str) -> Any:
                             **settings_for("kafka-python"))
 
 
+def _check_replication(admin: Any, topics: tuple[Topic, ...], bootstrap: str) -> None:
+    """Raise :class:`LiveError` naming the first topic whose replication factor is above the
+    number of brokers the cluster at ``bootstrap`` has (before anything is created)."""
+    brokers = len(admin.describe_cluster()["brokers"])
+    for t in topics:
+        if t.replication > brokers:
+            name = t.name.rpartition("-")[0]  # without the live run's suffix
+            raise LiveError(f"topic {name!r} has replication {t.replication} but the cluster at "
+                            f"{bootstrap} has {brokers} broker(s); lower topics[].replication for "
+                            "a live run")
+
+
 def _create_topic(admin: Any, topic: Topic) -> None:
     from kafka.admin import NewTopic
 
@@ -330,6 +342,7 @@ def run_live(
             view = GroupView(bootstrap, group.group)
             view.speed_up_heartbeats(1000)
         try:
+            _check_replication(admin, scenario.topics, bootstrap)
             for t in scenario.topics:
                 _create_topic(admin, t)
             generation = 0

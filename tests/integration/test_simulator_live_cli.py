@@ -72,3 +72,17 @@ def test_compare_live_runs_kip848_strategies_on_consumer_protocol_members(
         # the broker reports no generations for consumer-protocol groups: observed rounds "-"
         assert [r.split()[0] for r in rows] == ["start", "join"], section
         assert all(r.split()[-2:] == ["-", "match"] for r in rows), section
+
+
+@pytest.mark.integration
+def test_a_live_run_asking_for_more_replicas_than_brokers_is_one_line(
+    kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the shipped scale-out scenario asks for replication 3; the test broker has one node
+    scenario = Path(__file__).parents[2] / "examples" / "scenarios" / "scale-out.yaml"
+    code = main(["simulate", str(scenario), "--strategy", "range", "--no-progress",
+                 "--live", "--bootstrap", kafka_bootstrap])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "topic 'orders' has replication 3 but the cluster at" in err, err
+    assert "Traceback" not in err
