@@ -97,6 +97,7 @@ class GroupReport:
     overlap_s: float
     overlap_after: dict[str, int]  # overlaps by the fault that preceded them
     double_processed: int  # overlaps in which both members processed records
+    unowned_reads: int  # records a member processed outside its ownership intervals
     unowned_ps: float
     max_unowned_s: float
     pause_mean_s: float
@@ -508,6 +509,7 @@ class SoakRun:
                 overlap_s=round(res.overlap_s, 3),
                 overlap_after={f: res.overlap_faults.count(f) for f in sorted(set(res.overlap_faults))},
                 double_processed=sum(o.double_processed for o in res.overlaps),
+                unowned_reads=len(res.unowned_reads),
                 unowned_ps=round(res.unowned_ps, 1),
                 max_unowned_s=round(res.max_unowned_s, 2),
                 pause_mean_s=round(sum(res.pauses) / len(res.pauses), 2) if res.pauses else 0.0,

@@ -14,8 +14,10 @@ from kpart.soak.cluster import coordinator_partition, java_string_hash
 from kpart.soak.schedule import FAULTS, ExecutedFault, build_schedule, scenario_of
 
 
-def own(t: float, op: str, parts: list[int], gen: int = 1, committed: bool = True) -> dict[str, Any]:
-    return {"ev": "own", "t": t, "op": op, "parts": parts, "gen": gen, "committed": committed}
+def own(t: float, op: str, parts: list[int], gen: int = 1, committed: bool = True,
+        lapsed: float | None = None) -> dict[str, Any]:
+    return {"ev": "own", "t": t, "op": op, "parts": parts, "gen": gen, "committed": committed,
+            "lapsed": lapsed}
 
 
 def read(t: float, *recs: tuple[int, int, str]) -> dict[str, Any]:
@@ -61,6 +63,37 @@ def test_a_stopped_member_owns_nothing_while_stopped_but_does_after_it_resumes()
     assert res.overlaps[0].records == (1, 1) and res.overlaps[0].double_processed  # b, then a
     assert res.unowned_ps == pytest.approx(1 + 11 + 5)  # 0-1, 2-13 (a stopped), 25-30
     assert res.max_unowned_s == pytest.approx(11.0)
+
+
+def test_a_lapsed_member_owns_nothing_after_its_session_lapsed() -> None:
+    """The same freeze, but the lost callback says the session lapsed at 12 (inside the stop):
+    the interval ends there, so the new owner's claim from 13 does not overlap it."""
+    other = checks.Incarnation("b", [start(0), own(13, "add", [0]), read(17, (0, 5, "u:5")),
+                                     own(25, "remove", [0])])
+    events = [start(0), own(1, "add", [0]), own(16.1, "lost", [0], lapsed=12.0)]
+    frozen = checks.Incarnation("a", events, suspended=[(2.0, 16.0)])
+    res = run([frozen, other], window=(0, 30))
+    assert res.overlaps == [] and res.unowned_reads == []
+    assert [(iv.start, iv.end, iv.how) for iv in checks.intervals_of(frozen)] == [(1, 2.0, "frozen")]
+    assert res.failures(cooperative=False) == []
+
+
+def test_a_record_processed_after_the_session_lapsed_is_an_unowned_read() -> None:
+    """The zombie finishes its batch after SIGCONT (16.05) before it notices the lapse (16.1)."""
+    other = checks.Incarnation("b", [start(0), own(13, "add", [0]), own(25, "remove", [0])])
+    events = [start(0), own(1, "add", [0]), read(16.05, (0, 6, "u:6")), own(16.1, "lost", [0], lapsed=12.0)]
+    frozen = checks.Incarnation("a", events, suspended=[(2.0, 16.0)])
+    res = run([frozen, other], window=(0, 30))
+    assert res.overlaps == [] and res.unowned_reads == [(frozen.label, 0, 6)]
+    assert any("outside its ownership intervals" in line for line in res.failures(cooperative=False))
+    # a lapse moment after the callback (clock skew, never expected) does not stretch the interval
+    events[-1]["lapsed"] = 30.0
+    assert run([frozen, other], window=(0, 30)).overlaps[0].end == pytest.approx(16.1)
+
+
+def test_a_record_read_by_a_member_never_assigned_it_is_an_unowned_read() -> None:
+    a = checks.Incarnation("a", [start(0), own(1, "add", [1]), read(2, (0, 0, "u:0"))])
+    assert run([a], partitions=2).unowned_reads == [(a.label, 0, 0)]
 
 
 def test_an_acknowledged_record_nobody_read_is_lost() -> None:
