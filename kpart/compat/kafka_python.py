@@ -68,7 +68,7 @@ __all__ = [
     "require_record_size_hook",
     "sender_thread",
     "session_deadline",
-    "track_answered_heartbeats",
+    "track_session",
 ]
 
 log = logging.getLogger("kpart.compat")
@@ -232,34 +232,58 @@ def rejoin_when_partitions_grow(coordinator: Any) -> Callable[[], None]:
     return joined
 
 
-def track_answered_heartbeats(coordinator: Any) -> None:
-    """Remember when the last *answered* heartbeat was sent. The broker received it after that
-    moment, so its session for this member cannot end before that moment plus
-    ``session_timeout_ms`` (the time the answer arrived can be much later, e.g. through a
-    stalled network path). Installed once per coordinator."""
-    beat = coordinator.heartbeat
-    if getattr(beat, "_kpart_tracks_answers", False):
+_SESSION_REQUESTS = {"HeartbeatRequest": (0, 27), "JoinGroupRequest": (0,), "SyncGroupRequest": (0,)}
+"""Requests whose answer (these error codes; 27 is REBALANCE_IN_PROGRESS, which the broker
+sends a member it still counts) proves the coordinator kept this member's session."""
+
+
+class _RecordSessionEvidence:
+    """The coordinator's connection manager, except that it remembers when the last request
+    the coordinator answered for a live member (:data:`_SESSION_REQUESTS`) was *sent*."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+        self.kept_at = float("-inf")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        sent_at = time.monotonic()
+        sent = self._manager.send(request, *args, **kwargs)
+        kinds = _SESSION_REQUESTS.get(type(request).__name__.split("_v")[0])
+        if kinds is None:
+            return sent
+        return self._answered(sent, sent_at, kinds)
+
+    async def _answered(self, sent: Any, sent_at: float, kinds: tuple[int, ...]) -> Any:
+        response = await sent
+        if getattr(response, "error_code", -1) in kinds:
+            self.kept_at = max(self.kept_at, sent_at)
+        return response
+
+
+def track_session(coordinator: Any) -> None:
+    """Remember when the coordinator last confirmed this member's session (see
+    :func:`session_deadline`). kafka-python's own clock for it (``heartbeat.last_reset``) also
+    restarts when the coordinator is merely looked up again, which a member resumed after a
+    long stop does before it learns it was expelled. Installed once per coordinator."""
+    if getattr(coordinator, "_kpart_session", None) is not None:
         return
-    _require(beat, ("received_heartbeat", "last_send", "last_reset"), "the coordinator's heartbeat")
-    received = beat.received_heartbeat
-    beat._kpart_answered_send = float("-inf")
-
-    def received_heartbeat() -> None:
-        beat._kpart_answered_send = beat.last_send
-        received()
-
-    beat.received_heartbeat = received_heartbeat
-    beat._kpart_tracks_answers = True
+    _require(coordinator, ("_manager",), "the consumer's coordinator")
+    _require(coordinator._manager, ("send",), "the coordinator's connection manager")
+    evidence = _RecordSessionEvidence(coordinator._manager)
+    coordinator._manager = evidence
+    coordinator._kpart_session = evidence
 
 
 def session_deadline(coordinator: Any) -> float:
-    """The ``time.monotonic()`` moment the member's session lapses unless a heartbeat is
-    answered first: the sending of the last answered heartbeat (or the end of the last join,
-    whichever is later) plus ``session_timeout_ms``."""
-    beat = coordinator.heartbeat
-    answered = getattr(beat, "_kpart_answered_send", beat.last_receive)
+    """The ``time.monotonic()`` moment the member's session lapses unless the coordinator
+    answers it first: the sending of the last heartbeat, JoinGroup or SyncGroup the coordinator
+    answered for it as a member, plus ``session_timeout_ms``. The coordinator received that
+    request after it was sent, so its own deadline for the member is no earlier."""
     timeout_s: float = coordinator.config["session_timeout_ms"] / 1000
-    return float(max(answered, beat.last_reset)) + timeout_s
+    return float(coordinator._kpart_session.kept_at) + timeout_s
 
 
 def ownership_lapsed_at(coordinator: Any, now: float | None = None) -> float | None:
@@ -308,7 +332,7 @@ def drop_partitions_when_session_lapses(coordinator: Any, on_lost: Callable[[], 
     member and given its partitions away)."""
     if getattr(coordinator, "_kpart_drops_lapsed", False):
         return
-    track_answered_heartbeats(coordinator)
+    track_session(coordinator)
     poll = coordinator.poll
 
     def poll_unless_lapsed(timeout_ms: Any = None) -> Any:
