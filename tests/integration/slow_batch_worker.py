@@ -8,8 +8,8 @@ takes), ``guard`` (true: iterate each batch through
 
 Every line on stdout is one JSON event with ``t`` on the machine-wide monotonic clock: ``own``
 (``op`` ``add`` / ``remove`` / ``lost``, ``parts``, and ``lapsed`` for a loss found by the
-session check), ``read`` (``p``, ``offset``, ``left``: records still to process in the batch,
-printed after the record was processed).
+session check), ``read`` (``p``, ``offset``, ``left``: records of the batch not yet taken),
+printed when a record is taken for processing, which then takes ``per_record_s``.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def main(cfg: dict[str, Any]) -> None:
         total = sum(len(rs) for rs in batches.values())
         records = guard.records(batches) if cfg["guard"] else (r for rs in batches.values() for r in rs)
         for done, record in enumerate(records, 1):
-            time.sleep(cfg["per_record_s"])
             emit("read", p=record.partition, offset=record.offset, left=total - done)
+            time.sleep(cfg["per_record_s"])
 
 
 if __name__ == "__main__":

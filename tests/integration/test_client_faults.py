@@ -295,10 +295,11 @@ class TimedRecorder(ConsumerRebalanceListener):
 def test_a_member_stopped_past_its_session_processes_none_of_its_batch_after_it_resumes(
     kafka_bootstrap: str, make_topic: Callable[..., str], guard: bool
 ) -> None:
-    """Unguarded (the control), the resumed member finishes the batch it held, on a partition
-    that belongs to the other member since its session lapsed; through ``OwnershipGuard`` it
-    processes none of it and its lost callback names a lapse moment no later than the other
-    member's takeover."""
+    """Unguarded (the control), the resumed member takes the rest of the batch it held, on a
+    partition that belongs to the other member since its session lapsed; through
+    ``OwnershipGuard`` it takes none of it (the record it was processing when stopped was taken
+    before) and its lost callback names a lapse moment no later than the other member's
+    takeover."""
     topic = make_topic(2)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     for i in range(300):
@@ -326,8 +327,8 @@ def test_a_member_stopped_past_its_session_processes_none_of_its_batch_after_it_
         os.kill(worker.proc.pid, signal.SIGSTOP)
         stopped = time.monotonic()
         poll_until([healthy], lambda: False, SESSION_MS / 1000 + 4)
+        resumed = time.monotonic()  # before SIGCONT: the worker cannot run earlier
         os.kill(worker.proc.pid, signal.SIGCONT)
-        resumed = time.monotonic()
         taken = [t for t, parts in recorder.added if held in parts and stopped < t < resumed]
         assert taken, f"the other member did not take partition {held} during the stop: {recorder.added}"
         def lost_seen() -> bool:
@@ -340,13 +341,13 @@ def test_a_member_stopped_past_its_session_processes_none_of_its_batch_after_it_
         zombie = [e["offset"] for e in events
                   if e["ev"] == "read" and e["p"] == held and resumed < e["t"] < back]
         lost = [e for e in events if e["ev"] == "own" and e["op"] == "lost" and e["t"] > resumed]
-        print(f"\n{'guarded' if guard else 'unguarded'}: {len(zombie)} records of partition {held} processed"
+        print(f"\n{'guarded' if guard else 'unguarded'}: {len(zombie)} records of partition {held} taken"
               f" after SIGCONT while the other member owned it; lost callback {lost}")
         assert lost and held in lost[0]["parts"], events[-5:]
         if not guard:
             assert zombie, "the control saw no record processed after the resume: the test cannot tell"
             return
-        assert zombie == [], f"processed {zombie} of partition {held} after its session lapsed"
+        assert zombie == [], f"took {zombie} of partition {held} after its session lapsed"
         lapsed = lost[0]["lapsed"]
         assert lapsed is not None and stopped < lapsed <= taken[0], (lost, stopped, taken)
     finally:
