@@ -2,7 +2,8 @@
 
 ``CFG`` is JSON: ``bootstrap``, ``proxy_url``, ``group``, ``name``, ``instance_id`` (static
 members), ``strategy`` (a registered assignor name), ``rack``, ``topic``, ``log`` and ``stop``
-(paths). The member logs (see :mod:`kpart.soak.worklog`):
+(paths); optional ``reconnect_backoff_max_ms`` (default the soak's). The member logs (see
+:mod:`kpart.soak.worklog`):
 
 - ``own``: ``op`` ``add`` / ``remove`` (revoked) / ``lost``, ``parts``, the ``gen`` of the
   assignment, for a revocation whether its offsets were ``committed`` first, and for a loss
@@ -28,7 +29,7 @@ import sys
 import time
 from typing import Any
 
-from kpart.soak.clients import make_consumer
+from kpart.soak import clients
 from kpart.soak.worklog import EventLog, die_with_parent
 
 COMMIT_INTERVAL_S = 1.0
@@ -42,7 +43,8 @@ def run(cfg: dict[str, Any]) -> None:
     from strategies.kafka_python import KafkaPythonAssignor, OwnershipGuard
 
     log = EventLog(cfg["log"])
-    log.write("start", pid=os.getpid())
+    if "reconnect_backoff_max_ms" in cfg:  # a measurement of another value than the soak's
+        clients.RECONNECT_BACKOFF_MAX_MS = int(cfg["reconnect_backoff_max_ms"])
     positions: dict[int, int] = {}  # partition -> next offset to commit (processed + 1)
     led: list[bool] = [False]
 
@@ -52,7 +54,8 @@ def run(cfg: dict[str, Any]) -> None:
             return super().assign(cluster, members)
 
     assignor = Assignor(cfg["strategy"], rack=cfg.get("rack"))
-    consumer = make_consumer(cfg, assignor)
+    consumer = clients.make_consumer(cfg, assignor)
+    log.write("start", pid=os.getpid(), reconnect_backoff_max_ms=consumer.config["reconnect_backoff_max_ms"])
     guard = OwnershipGuard(consumer)
 
     def commit(parts: list[int]) -> bool:

@@ -95,6 +95,7 @@ class GroupReport:
     rounds_per_fault: list[int]
     overlaps: int
     overlap_s: float
+    overlap_max_s: float
     overlap_after: dict[str, int]  # overlaps by the fault that preceded them
     double_processed: int  # overlaps in which both members processed records
     unowned_reads: int  # records a member processed outside its ownership intervals
@@ -507,6 +508,7 @@ class SoakRun:
                 rebalances=sum(1 for n in res.rounds_per_fault if n), rounds=res.rounds,
                 rounds_per_fault=res.rounds_per_fault, overlaps=len(res.overlaps),
                 overlap_s=round(res.overlap_s, 3),
+                overlap_max_s=round(max((o.end - o.start for o in res.overlaps), default=0.0), 3),
                 overlap_after={f: res.overlap_faults.count(f) for f in sorted(set(res.overlap_faults))},
                 double_processed=sum(o.double_processed for o in res.overlaps),
                 unowned_reads=len(res.unowned_reads),
