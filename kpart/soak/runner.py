@@ -28,7 +28,7 @@ from kpart.soak import checks
 from kpart.soak.cluster import SoakCluster, coordinator_partition, leaders, rack_of
 from kpart.soak.relay import StallableRelay
 from kpart.soak.schedule import FAULTS, NOT_MODELLED, ExecutedFault, build_schedule, scenario_of
-from kpart.soak.worklog import read_events
+from kpart.soak.worklog import LogTail, read_events
 
 STRATEGIES = ("range", "roundrobin", "sticky", "cooperative-sticky", "sticky+racks", "weighted-sticky")
 """Group labels: an assignor name, ``+racks`` for members with a rack (KIP-881)."""
@@ -65,6 +65,7 @@ class _Slot:
     proc: subprocess.Popen[bytes] | None = None
     incarnations: list[checks.Incarnation] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
+    tails: list[LogTail] = field(default_factory=list)
 
 
 @dataclass
@@ -211,7 +212,8 @@ class SoakRun:
     def _start_member(self, g: _Group, slot: _Slot) -> None:
         log = self.dir / f"{g.label}-{slot.name}-{len(slot.logs)}.jsonl"
         slot.logs.append(log)
-        slot.incarnations.append(checks.Incarnation(slot.name, []))
+        slot.tails.append(LogTail(log))
+        slot.incarnations.append(checks.Incarnation(slot.name, slot.tails[-1].events))
         slot.proc = self._spawn("kpart.soak.consumer_worker", {
             "bootstrap": self.cluster.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
             "name": f"{g.label}-{slot.name}",
@@ -282,11 +284,11 @@ class SoakRun:
             time.sleep(0.5)
 
     def _refresh(self, g: _Group, final: bool = False) -> None:
-        """Re-read the logs of live processes (of every process when ``final``)."""
+        """Read what the logs of live processes (of every process when ``final``) gained."""
         for slot in g.slots:
-            for i, (inc, log) in enumerate(zip(slot.incarnations, slot.logs, strict=True)):
+            for i, (inc, tail) in enumerate(zip(slot.incarnations, slot.tails, strict=True)):
                 if final or (slot.proc is not None and i == len(slot.incarnations) - 1):
-                    inc.events = read_events(log)
+                    inc.events = tail.read()
 
     def _owned_now(self, g: _Group) -> set[int]:
         self._refresh(g)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from kpart.simulation.model import MemberSpec, Timing
 from kpart.soak import checks
 from kpart.soak.cluster import coordinator_partition, java_string_hash
 from kpart.soak.schedule import FAULTS, ExecutedFault, build_schedule, scenario_of
+from kpart.soak.worklog import EventLog, LogTail, read_events
 
 
 def own(t: float, op: str, parts: list[int], gen: int = 1, committed: bool = True,
@@ -183,3 +185,24 @@ def test_coordinator_partition_follows_the_broker_formula() -> None:
     assert java_string_hash("polygenelubricants") == -2**31  # Integer.MIN_VALUE: abs() stays negative
     assert coordinator_partition("polygenelubricants") == 0
     assert coordinator_partition("hello") == 99162322 % 10
+
+
+def test_a_log_tail_reads_what_a_log_gained_and_waits_for_unfinished_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    log = EventLog(path)
+    tail = LogTail(path)
+    assert tail.read() == []  # nothing yet (the file may not even exist)
+    log.write("start", pid=1)
+    log.write("read", recs=[[0, 0, "u:0"]])
+    assert [e["ev"] for e in tail.read()] == ["start", "read"]
+    with path.open("a") as f:
+        f.write('{"ev":"own","t":1.0,"op":"add"')  # a line being written (or cut by SIGKILL)
+    assert len(tail.read()) == 2
+    with path.open("a") as f:
+        f.write(',"parts":[0]}\n')
+    log.write("closed")
+    log.close()
+    events = tail.read()
+    assert [e["ev"] for e in events] == ["start", "read", "own", "closed"]
+    assert events == read_events(path) and events[2]["parts"] == [0]
+    assert tail.read() is events and len(events) == 4  # read again: nothing new
