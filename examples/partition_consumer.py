@@ -22,7 +22,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer
 import strategies
 from kpart.broker import BrokerError
 from kpart.client_access import AccessError, connect
-from strategies.kafka_python import KafkaPythonAssignor, attach
+from strategies.kafka_python import KafkaPythonAssignor, OwnershipGuard, attach
 
 
 class PrintingListener(ConsumerRebalanceListener):
@@ -77,17 +77,18 @@ def main() -> None:
     ))
     listener = PrintingListener(args.name)
     consumer.subscribe([args.topic], listener=listener)
+    guard = OwnershipGuard(consumer)  # no record is processed once this member's session lapsed
     try:
         while not stopping:
             batches = consumer.poll(timeout_ms=200)
-            for records in batches.values():
+            if batches:
                 listener.last_change = time.monotonic()
-                for record in records:
-                    key = record.key.decode() if record.key else None
-                    print(
-                        f"{args.name} read partition={record.partition} offset={record.offset} key={key}",
-                        flush=True,
-                    )
+            for record in guard.records(batches):
+                key = record.key.decode() if record.key else None
+                print(
+                    f"{args.name} read partition={record.partition} offset={record.offset} key={key}",
+                    flush=True,
+                )
             if args.idle_exit and time.monotonic() - listener.last_change > args.idle_exit:
                 break
     finally:

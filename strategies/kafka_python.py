@@ -76,7 +76,7 @@ gated on the versions it knows):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from kpart.extras import require
@@ -275,8 +275,62 @@ def attach(consumer: KafkaConsumer) -> KafkaConsumer:
             assignor._forget()
 
     compat.drop_partitions_when_session_lapses(coordinator, forget)
+    coordinator._kpart_forget = forget
     coordinator._kpart_attached = True
     return consumer
+
+
+class OwnershipGuard:
+    """Per-record proof that this member still owns a partition, for the records in hand.
+
+    ``poll()`` checks the session before it fetches, but the records it returned are processed
+    afterwards; if the member stops meanwhile (a pause, SIGSTOP, processing slower than
+    ``session_timeout_ms``) past its session, the coordinator has already given those
+    partitions to another member, which processes them too. The Java client has the same
+    window. Ask the guard before each record::
+
+        guard = OwnershipGuard(consumer)
+        for record in guard.records(consumer.poll(timeout_ms=200)):
+            process(record)
+
+    Guarantees: :meth:`owns` is false for a partition not assigned to this member, and for
+    every partition from the moment its session lapsed (the sending of its last answered
+    heartbeat plus ``session_timeout_ms``) or kafka-python reset its generation; the first
+    call that finds the lapse runs the listener's ``on_partitions_lost`` at once (not at the
+    next ``poll()``), where :attr:`lapsed_at` tells the moment. :meth:`records` yields no
+    record :meth:`owns` refuses. A record yielded just before the process is stopped is still
+    processed after it resumes: the check cannot be atomic with what the caller does next.
+    """
+
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        coordinator = compat.consumer_coordinator(consumer)
+        if not getattr(coordinator, "_kpart_attached", False):
+            raise NotAttachedError("OwnershipGuard needs a consumer given to"
+                                   " strategies.kafka_python.attach (or built by create_consumer)")
+        self._coordinator = coordinator
+        self._subscription = coordinator._subscription
+        self._forget: Callable[[], None] = coordinator._kpart_forget
+
+    def owns(self, tp: Any) -> bool:
+        """Whether ``tp`` (a kafka-python ``TopicPartition``) is still this member's to process."""
+        if compat.lose_partitions_if_lapsed(self._coordinator, self._forget) is not None:
+            return False
+        return bool(self._subscription.is_assigned(tp))
+
+    @property
+    def lapsed_at(self) -> float | None:
+        """Inside ``on_partitions_lost`` run for a lapsed session: the ``time.monotonic()``
+        moment it lapsed; otherwise ``None``."""
+        return compat.lapse_being_handled(self._coordinator)
+
+    def records(self, batches: Mapping[Any, Iterable[Any]]) -> Iterator[Any]:
+        """The records of a ``poll()`` result, each checked with :meth:`owns` just before it is
+        yielded; the rest of a partition's batch is dropped once it is refused."""
+        for tp, records in batches.items():
+            for record in records:
+                if not self.owns(tp):
+                    break
+                yield record
 
 
 def create_consumer(*topics: str, **configs: Any) -> KafkaConsumer:

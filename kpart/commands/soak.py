@@ -81,6 +81,7 @@ def print_report(report: object) -> None:
         ("lost", lambda g: f"{g.lost:,}"),
         ("duplicated", lambda g: f"{g.duplicated:,}"),
         ("overlapping ownerships", lambda g: f"{g.overlaps} ({g.overlap_s:.2f}s)"),
+        ("processed while unowned", lambda g: f"{g.unowned_reads:,}"),
         ("rebalances", lambda g: str(g.rebalances)),
         ("  predicted", lambda g: str(g.predicted["rebalances"])),
         ("rounds (generations)", lambda g: str(g.rounds)),

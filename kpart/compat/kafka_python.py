@@ -56,15 +56,19 @@ __all__ = [
     "coordinator_assignors",
     "decode_members_safely",
     "drop_partitions_when_session_lapses",
+    "lapse_being_handled",
     "learn_topics_before_assigning",
+    "lose_partitions_if_lapsed",
     "oldest_unresolved_batch_age",
     "owned_partitions",
+    "ownership_lapsed_at",
     "rebalance_protocol",
     "rejoin_when_partitions_grow",
     "replica_nodes",
     "require_record_size_hook",
     "sender_thread",
-    "session_lapsed_for",
+    "session_deadline",
+    "track_session",
 ]
 
 log = logging.getLogger("kpart.compat")
@@ -102,7 +106,7 @@ def _require(obj: Any, attrs: Iterable[str], what: str) -> None:
 _COORDINATOR_ATTRS = (
     "_assignors", "_subscription", "_rebalance_protocol", "_join_task", "_metadata_snapshot",
     "_is_leader", "join_group_async", "need_rejoin", "poll", "heartbeat", "state", "config",
-    "reset_generation", "coordinator_dead", "request_rejoin", "_lock", "_net",
+    "reset_generation", "coordinator_dead", "request_rejoin", "_lock", "_net", "_generation",
 )
 
 
@@ -228,35 +232,111 @@ def rejoin_when_partitions_grow(coordinator: Any) -> Callable[[], None]:
     return joined
 
 
-def session_lapsed_for(coordinator: Any) -> float | None:
-    """Seconds since the last answered heartbeat when that exceeds the session timeout while
-    the member thinks it is in the group with partitions; else ``None``."""
-    if coordinator.state is not MemberState.STABLE:
+_SESSION_REQUESTS = {"HeartbeatRequest": (0, 27), "JoinGroupRequest": (0,), "SyncGroupRequest": (0,)}
+"""Requests whose answer (these error codes; 27 is REBALANCE_IN_PROGRESS, which the broker
+sends a member it still counts) proves the coordinator kept this member's session."""
+
+
+class _RecordSessionEvidence:
+    """The coordinator's connection manager, except that it remembers when the last request
+    the coordinator answered for a live member (:data:`_SESSION_REQUESTS`) was *sent*."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+        self.kept_at = float("-inf")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        sent_at = time.monotonic()
+        sent = self._manager.send(request, *args, **kwargs)
+        kinds = _SESSION_REQUESTS.get(type(request).__name__.split("_v")[0])
+        if kinds is None:
+            return sent
+        return self._answered(sent, sent_at, kinds)
+
+    async def _answered(self, sent: Any, sent_at: float, kinds: tuple[int, ...]) -> Any:
+        response = await sent
+        if getattr(response, "error_code", -1) in kinds:
+            self.kept_at = max(self.kept_at, sent_at)
+        return response
+
+
+def track_session(coordinator: Any) -> None:
+    """Remember when the coordinator last confirmed this member's session (see
+    :func:`session_deadline`). kafka-python's own clock for it (``heartbeat.last_reset``) also
+    restarts when the coordinator is merely looked up again, which a member resumed after a
+    long stop does before it learns it was expelled. Installed once per coordinator."""
+    if getattr(coordinator, "_kpart_session", None) is not None:
+        return
+    _require(coordinator, ("_manager",), "the consumer's coordinator")
+    _require(coordinator._manager, ("send",), "the coordinator's connection manager")
+    evidence = _RecordSessionEvidence(coordinator._manager)
+    coordinator._manager = evidence
+    coordinator._kpart_session = evidence
+
+
+def session_deadline(coordinator: Any) -> float:
+    """The ``time.monotonic()`` moment the member's session lapses unless the coordinator
+    answers it first: the sending of the last heartbeat, JoinGroup or SyncGroup the coordinator
+    answered for it as a member, plus ``session_timeout_ms``. The coordinator received that
+    request after it was sent, so its own deadline for the member is no earlier."""
+    timeout_s: float = coordinator.config["session_timeout_ms"] / 1000
+    return float(coordinator._kpart_session.kept_at) + timeout_s
+
+
+def ownership_lapsed_at(coordinator: Any, now: float | None = None) -> float | None:
+    """When the partitions this member holds stopped being its own, or ``None`` while they
+    still are (or it holds none). They stop being its own when its session lapses while it is
+    in the group (:func:`session_deadline` passed) — the moment returned is the deadline — or
+    when kafka-python has already reset its generation (the coordinator expelled it, or it left
+    the group) with partitions still assigned: then the deadline or ``now``, the earlier."""
+    if not coordinator._subscription.assignment:
         return None
-    beat = coordinator.heartbeat
-    silent: float = time.monotonic() - max(beat.last_receive, beat.last_reset)
-    if silent * 1000 <= coordinator.config["session_timeout_ms"]:
-        return None
-    if not coordinator._subscription.assigned_partitions():
-        return None
-    return silent
+    now = time.monotonic() if now is None else now
+    deadline = session_deadline(coordinator)
+    if coordinator._generation.is_lost():
+        return min(deadline, now)
+    if coordinator.state is MemberState.STABLE and now > deadline:
+        return deadline
+    return None
+
+
+def lose_partitions_if_lapsed(coordinator: Any, on_lost: Callable[[], None]) -> float | None:
+    """If :func:`ownership_lapsed_at` says the member's partitions are no longer its own, treat
+    them as lost now, as the Java client does on a lapsed session: the listener's
+    ``on_partitions_lost`` runs, the partitions are unassigned (no more records from them), the
+    member forgets its generation and rejoins at its next ``poll()``; ``on_lost()`` runs after
+    (the adapter resets its assignors). Returns the lapse moment, or ``None`` (nothing done)."""
+    lapsed = ownership_lapsed_at(coordinator)
+    if lapsed is not None:
+        coordinator._kpart_lapsed_at = lapsed  # read by lapse_being_handled() in the listener
+        try:
+            _lose_partitions(coordinator, time.monotonic() - lapsed)
+        finally:
+            coordinator._kpart_lapsed_at = None
+        on_lost()
+    return lapsed
+
+
+def lapse_being_handled(coordinator: Any) -> float | None:
+    """Inside an ``on_partitions_lost`` that :func:`lose_partitions_if_lapsed` runs: the lapse
+    moment it found; elsewhere ``None``."""
+    lapsed: float | None = getattr(coordinator, "_kpart_lapsed_at", None)
+    return lapsed
 
 
 def drop_partitions_when_session_lapses(coordinator: Any, on_lost: Callable[[], None]) -> None:
-    """Before every ``poll()``: if no heartbeat was answered for longer than the session
-    timeout, the broker has expelled this member and given its partitions away. Treat them as
-    lost, as the Java client does on a lapsed session: the listener's ``on_partitions_lost``
-    runs, the partitions are unassigned (no more records from them), the member forgets its
-    generation and rejoins. ``on_lost()`` runs after (the adapter resets its assignors)."""
+    """Before every ``poll()``: :func:`lose_partitions_if_lapsed` (the broker has expelled this
+    member and given its partitions away)."""
     if getattr(coordinator, "_kpart_drops_lapsed", False):
         return
+    track_session(coordinator)
     poll = coordinator.poll
 
     def poll_unless_lapsed(timeout_ms: Any = None) -> Any:
-        silent = session_lapsed_for(coordinator)
-        if silent is not None:
-            _lose_partitions(coordinator, silent)
-            on_lost()
+        lose_partitions_if_lapsed(coordinator, on_lost)
         return poll(timeout_ms=timeout_ms)
 
     coordinator.poll = poll_unless_lapsed
@@ -267,9 +347,9 @@ def _lose_partitions(coordinator: Any, silent: float) -> None:
     subscription = coordinator._subscription
     lost = set(subscription.assigned_partitions())
     log.warning(
-        "group %s: no heartbeat answered for %.1f s (session_timeout_ms=%d): the coordinator has"
-        " expelled this member; treating %d partition(s) as lost and rejoining",
-        coordinator.group_id, silent, coordinator.config["session_timeout_ms"], len(lost))
+        "group %s: session lapsed %.1f s ago (session_timeout_ms=%d) or the member left the group:"
+        " the coordinator has given its partitions away; treating %d partition(s) as lost and"
+        " rejoining", coordinator.group_id, silent, coordinator.config["session_timeout_ms"], len(lost))
     subscription.mark_pending_revocation(lost)
     listener = subscription.rebalance_listener
     try:

@@ -1,9 +1,22 @@
 """Pure analysis of one group's soak logs: loss, duplicates, order, overlap, unowned time.
 
 Inputs are the events of :mod:`kpart.soak.worklog`, all on the machine-wide monotonic clock.
-A member's **ownership interval** of a partition runs from the ``add`` callback to the
-``remove``/``lost`` callback, cut short when the controller killed the process (SIGKILL) and
-suspended while it was stopped (SIGSTOP): a process that cannot run processes nothing.
+A member process's **ownership interval** of a partition is the span in which it may process
+that partition's records:
+
+- it opens at the ``add`` callback (``on_partitions_assigned``);
+- it closes at the ``remove`` callback (``on_partitions_revoked``) or the ``lost`` callback
+  (``on_partitions_lost``); when the lost callback says the member's session ``lapsed`` at an
+  earlier moment (the sending of its last answered heartbeat plus the session timeout: the
+  broker could hand the partition to another member from then on), at that moment instead;
+- it closes when the controller killed the process (SIGKILL), or when its log ends;
+- it is suspended while the controller had the process stopped (SIGSTOP to SIGCONT): a process
+  that cannot run processes nothing.
+
+Two checks follow from it: no two members' intervals of a partition intersect (**overlap**),
+and no member processes a record outside its own intervals (**unowned read**: e.g. records
+processed after its session lapsed). Together they say no partition is processed by two
+members at once.
 """
 
 from __future__ import annotations
@@ -36,7 +49,8 @@ class Incarnation:
 class Interval:
     """``member`` (an incarnation label) owned ``partition`` from ``start`` to ``end``; ``how``
     it ended: ``revoked`` (offsets committed first), ``revoked-uncommitted``, ``lost``,
-    ``killed``, ``frozen`` (stopped by SIGSTOP) or ``end`` (log ended)."""
+    ``lapsed`` (session lapsed, ended at the lapse moment), ``killed``, ``frozen`` (stopped by
+    SIGSTOP) or ``end`` (log ended)."""
 
     member: str
     partition: int
@@ -69,6 +83,7 @@ class GroupCheck:
     duplicates: int = 0
     duplicate_causes: dict[str, int] = field(default_factory=dict)
     order_violations: int = 0
+    unowned_reads: list[tuple[str, int, int]] = field(default_factory=list)  # member, partition, offset
     overlaps: list[Overlap] = field(default_factory=list)
     overlap_faults: list[str] = field(default_factory=list)  # the fault before each overlap
     rounds: int = 0
@@ -101,6 +116,9 @@ class GroupCheck:
                        f"{o.end - o.start:.2f} s, processing {o.records[0]} and {o.records[1]} records "
                        f"meanwhile; {sum(o.double_processed for o in self.overlaps)} overlaps in which "
                        "both processed records)")
+        if self.unowned_reads:
+            out.append(f"{len(self.unowned_reads)} records processed by a member outside its ownership "
+                       f"intervals (e.g. {self.unowned_reads[:3]})")
         if self.unexplained_duplicates:
             causes = {c: n for c, n in self.duplicate_causes.items() if c in self.UNEXPLAINED}
             out.append(f"{self.unexplained_duplicates} duplicates outside the at-least-once window {causes}")
@@ -127,9 +145,13 @@ def intervals_of(inc: Incarnation) -> list[Interval]:
             if e["op"] == "add":
                 opened.setdefault(p, e["t"])
             elif p in opened:
+                start, end = opened.pop(p), e["t"]
                 how = "lost" if e["op"] == "lost" else (
                     "revoked" if e.get("committed", True) else "revoked-uncommitted")
-                raw.append(Interval(label, p, opened.pop(p), e["t"], how))
+                lapsed = e.get("lapsed") if e["op"] == "lost" else None
+                if lapsed is not None and lapsed < end:
+                    end, how = max(start, lapsed), "lapsed"
+                raw.append(Interval(label, p, start, end, how))
     end, how = (inc.killed_at, "killed") if inc.killed_at is not None else (last_t, "end")
     raw += [Interval(label, p, start, max(start, end), how) for p, start in opened.items()]
     out: list[Interval] = []
@@ -238,6 +260,8 @@ def check_group(
             res.duplicates += 1
     res.duplicate_causes = dict(causes)
     res.order_violations = _order_violations(index, reads)
+    res.unowned_reads = [(member, p, off) for member, rs in reads.items() for t, p, off, _ in rs
+                         if index.at(member, p, t) is None]
     res.overlaps = find_overlaps(intervals, reads)
     res.overlap_faults = [next((label for t, label in reversed(faults) if t <= o.start), "none")
                           for o in res.overlaps]

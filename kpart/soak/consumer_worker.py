@@ -2,14 +2,18 @@
 
 ``CFG`` is JSON: ``bootstrap``, ``proxy_url``, ``group``, ``name``, ``instance_id`` (static
 members), ``strategy`` (a registered assignor name), ``rack``, ``topic``, ``log`` and ``stop``
-(paths). The member logs (see :mod:`kpart.soak.worklog`):
+(paths); optional ``reconnect_backoff_max_ms`` (default the soak's). The member logs (see
+:mod:`kpart.soak.worklog`):
 
 - ``own``: ``op`` ``add`` / ``remove`` (revoked) / ``lost``, ``parts``, the ``gen`` of the
-  assignment, and for a revocation whether its offsets were ``committed`` first;
+  assignment, for a revocation whether its offsets were ``committed`` first, and for a loss
+  found by the session check the moment the session ``lapsed`` (same clock);
 - ``led``: this member ran the assignor as leader for generation ``gen`` (logged at the next
   assignment);
-- ``read``: records processed, ``[partition, offset, value]`` each, logged *before* their
-  offsets are committed (at least once);
+- ``read``: a record processed, ``[[partition, offset, value]]``, logged *before* its
+  offset is committed (at least once); each record passed
+  :class:`~strategies.kafka_python.OwnershipGuard` just before, so a member whose session
+  lapsed while it held a batch processes none of the rest;
 - ``commit`` failures; ``poll_error`` when ``poll()`` raised (the member carries on, as an
   application that catches ``KafkaError`` would); ``closed`` on a clean exit (SIGTERM or the
   stop file).
@@ -25,7 +29,7 @@ import sys
 import time
 from typing import Any
 
-from kpart.soak.clients import make_consumer
+from kpart.soak import clients
 from kpart.soak.worklog import EventLog, die_with_parent
 
 COMMIT_INTERVAL_S = 1.0
@@ -36,10 +40,11 @@ def run(cfg: dict[str, Any]) -> None:
     from kafka.errors import KafkaError
     from kafka.structs import OffsetAndMetadata, TopicPartition
 
-    from strategies.kafka_python import KafkaPythonAssignor
+    from strategies.kafka_python import KafkaPythonAssignor, OwnershipGuard
 
     log = EventLog(cfg["log"])
-    log.write("start", pid=os.getpid())
+    if "reconnect_backoff_max_ms" in cfg:  # a measurement of another value than the soak's
+        clients.RECONNECT_BACKOFF_MAX_MS = int(cfg["reconnect_backoff_max_ms"])
     positions: dict[int, int] = {}  # partition -> next offset to commit (processed + 1)
     led: list[bool] = [False]
 
@@ -49,7 +54,9 @@ def run(cfg: dict[str, Any]) -> None:
             return super().assign(cluster, members)
 
     assignor = Assignor(cfg["strategy"], rack=cfg.get("rack"))
-    consumer = make_consumer(cfg, assignor)
+    consumer = clients.make_consumer(cfg, assignor)
+    log.write("start", pid=os.getpid(), reconnect_backoff_max_ms=consumer.config["reconnect_backoff_max_ms"])
+    guard = OwnershipGuard(consumer)
 
     def commit(parts: list[int]) -> bool:
         offsets = {TopicPartition(cfg["topic"], p): OffsetAndMetadata(positions[p], "", -1)
@@ -98,7 +105,7 @@ def run(cfg: dict[str, Any]) -> None:
 
         async def on_partitions_lost(self, lost: Any) -> None:
             parts = sorted(tp.partition for tp in lost)
-            log.write("own", op="lost", parts=parts, gen=assignor.generation)
+            log.write("own", op="lost", parts=parts, gen=assignor.generation, lapsed=guard.lapsed_at)
             for p in parts:
                 positions.pop(p, None)
 
@@ -118,13 +125,9 @@ def run(cfg: dict[str, Any]) -> None:
                 log.write("poll_error", err=f"{type(exc).__name__}: {exc}"[:200])
                 time.sleep(0.2)
                 continue
-            recs = []
-            for tp, records in batches.items():
-                for r in records:
-                    recs.append([tp.partition, r.offset, r.value.decode()])
-                    positions[tp.partition] = r.offset + 1
-            if recs:
-                log.write("read", recs=recs)
+            for r in guard.records(batches):  # processing a record = logging it, one at a time
+                log.write("read", recs=[[r.partition, r.offset, r.value.decode()]])
+                positions[r.partition] = r.offset + 1
             if time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
                 commit(sorted(tp.partition for tp in consumer.assignment()))
                 last_commit = time.monotonic()

@@ -29,7 +29,7 @@ from kpart.soak import checks
 from kpart.soak.cluster import SoakCluster, coordinator_partition, leaders, rack_of
 from kpart.soak.relay import StallableRelay
 from kpart.soak.schedule import FAULTS, NOT_MODELLED, ExecutedFault, build_schedule, scenario_of
-from kpart.soak.worklog import read_events
+from kpart.soak.worklog import LogTail, read_events
 
 STRATEGIES = ("range", "roundrobin", "sticky", "cooperative-sticky", "sticky+racks", "weighted-sticky")
 """Group labels: an assignor name, ``+racks`` for members with a rack (KIP-881)."""
@@ -66,6 +66,7 @@ class _Slot:
     proc: subprocess.Popen[bytes] | None = None
     incarnations: list[checks.Incarnation] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
+    tails: list[LogTail] = field(default_factory=list)
 
 
 @dataclass
@@ -96,8 +97,10 @@ class GroupReport:
     rounds_per_fault: list[int]
     overlaps: int
     overlap_s: float
+    overlap_max_s: float
     overlap_after: dict[str, int]  # overlaps by the fault that preceded them
     double_processed: int  # overlaps in which both members processed records
+    unowned_reads: int  # records a member processed outside its ownership intervals
     unowned_ps: float
     max_unowned_s: float
     pause_mean_s: float
@@ -216,7 +219,8 @@ class SoakRun:
     def _start_member(self, g: _Group, slot: _Slot) -> None:
         log = self.dir / f"{g.label}-{slot.name}-{len(slot.logs)}.jsonl"
         slot.logs.append(log)
-        slot.incarnations.append(checks.Incarnation(slot.name, []))
+        slot.tails.append(LogTail(log))
+        slot.incarnations.append(checks.Incarnation(slot.name, slot.tails[-1].events))
         slot.proc = self._spawn("kpart.soak.consumer_worker", {
             "bootstrap": self.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
             "name": f"{g.label}-{slot.name}",
@@ -288,11 +292,11 @@ class SoakRun:
             time.sleep(0.5)
 
     def _refresh(self, g: _Group, final: bool = False) -> None:
-        """Re-read the logs of live processes (of every process when ``final``)."""
+        """Read what the logs of live processes (of every process when ``final``) gained."""
         for slot in g.slots:
-            for i, (inc, log) in enumerate(zip(slot.incarnations, slot.logs, strict=True)):
+            for i, (inc, tail) in enumerate(zip(slot.incarnations, slot.tails, strict=True)):
                 if final or (slot.proc is not None and i == len(slot.incarnations) - 1):
-                    inc.events = read_events(log)
+                    inc.events = tail.read()
 
     def _owned_now(self, g: _Group) -> set[int]:
         self._refresh(g)
@@ -515,8 +519,10 @@ class SoakRun:
                 rebalances=sum(1 for n in res.rounds_per_fault if n), rounds=res.rounds,
                 rounds_per_fault=res.rounds_per_fault, overlaps=len(res.overlaps),
                 overlap_s=round(res.overlap_s, 3),
+                overlap_max_s=round(max((o.end - o.start for o in res.overlaps), default=0.0), 3),
                 overlap_after={f: res.overlap_faults.count(f) for f in sorted(set(res.overlap_faults))},
                 double_processed=sum(o.double_processed for o in res.overlaps),
+                unowned_reads=len(res.unowned_reads),
                 unowned_ps=round(res.unowned_ps, 1),
                 max_unowned_s=round(res.max_unowned_s, 2),
                 pause_mean_s=round(sum(res.pauses) / len(res.pauses), 2) if res.pauses else 0.0,

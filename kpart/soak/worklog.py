@@ -51,6 +51,35 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+class LogTail:
+    """The events of a log that is still being written, read incrementally: each :meth:`read`
+    parses only the complete lines appended since the previous one (a line not yet ended by a
+    newline waits for the next read), so following a long soak's logs costs what they grew by,
+    not their size. A line cut by SIGKILL is never returned, as with :func:`read_events`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.offset = 0
+        self.events: list[dict[str, Any]] = []
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every complete event so far (the same list, grown)."""
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return self.events
+        end = data.rfind(b"\n") + 1
+        for line in data[:end].splitlines():
+            try:
+                self.events.append(json.loads(line))
+            except ValueError:
+                continue
+        self.offset += end
+        return self.events
+
+
 def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux), so a soak
     interrupted by Ctrl-C or a crash leaves no client behind."""

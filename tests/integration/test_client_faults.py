@@ -4,6 +4,8 @@ a broken network path), while the session's broker stays healthy for everything 
 
 - A consumer cut off from its coordinator past its session timeout stops consuming (its
   partitions are lost) instead of consuming them alongside their new owner.
+- A consumer stopped (SIGSTOP) past its session timeout while it holds a batch processes none
+  of the rest of it once it resumes, when it asks ``OwnershipGuard`` before each record.
 - A producer whose records kafka-python stops completing after a long stall fails them and
   refuses further sends with one clear error, instead of wedging ``flush()`` forever.
 
@@ -12,12 +14,19 @@ And one rebalance suffices when a topic enters the group (no relay needed for th
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
 from examples.basic_producer import FreezableRelay
@@ -241,3 +250,106 @@ def test_partitions_added_after_a_static_leader_restarts_are_assigned(
         for consumer in (restarted, follower):
             if consumer is not None:
                 consumer.close(autocommit=False)
+
+
+class SlowBatchWorker:
+    """``slow_batch_worker.py`` in its own process, with the events it printed."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", str(Path(__file__).with_name("slow_batch_worker.py")), json.dumps(cfg)],
+            stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                self.events.append(json.loads(line))
+
+    def owned(self) -> set[int]:
+        held: set[int] = set()
+        for e in list(self.events):
+            if e["ev"] == "own":
+                held = held | set(e["parts"]) if e["op"] == "add" else held - set(e["parts"])
+        return held
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+class TimedRecorder(ConsumerRebalanceListener):
+    def __init__(self) -> None:
+        self.added: list[tuple[float, set[int]]] = []
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.added.append((time.monotonic(), {tp.partition for tp in assigned}))
+
+
+@pytest.mark.parametrize("guard", [False, True], ids=["unguarded", "guarded"])
+def test_a_member_stopped_past_its_session_processes_none_of_its_batch_after_it_resumes(
+    kafka_bootstrap: str, make_topic: Callable[..., str], guard: bool
+) -> None:
+    """Unguarded (the control), the resumed member takes the rest of the batch it held, on a
+    partition that belongs to the other member since its session lapsed; through
+    ``OwnershipGuard`` it takes none of it (the record it was processing when stopped was taken
+    before) and its lost callback names a lapse moment no later than the other member's
+    takeover."""
+    topic = make_topic(2)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    for i in range(300):
+        for p in (0, 1):
+            producer.send(topic, value=b"%d" % i, partition=p)
+    producer.flush()
+    producer.close()
+    group = f"{topic}-group"
+    worker = SlowBatchWorker({"bootstrap": kafka_bootstrap, "group": group, "topic": topic,
+                              "session_timeout_ms": SESSION_MS, "max_poll_records": 40,
+                              "per_record_s": 0.05, "guard": guard})
+    healthy = attach(KafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=group, session_timeout_ms=SESSION_MS,
+        heartbeat_interval_ms=1000, reconnect_backoff_max_ms=1000, enable_auto_commit=False,
+        auto_offset_reset="earliest", partition_assignment_strategy=[KpartRangeAssignor]))
+    recorder = TimedRecorder()
+    healthy.subscribe([topic], listener=recorder)
+    try:
+        assert poll_until([healthy], lambda: len(owned(healthy)) == 1 and len(worker.owned()) == 1, 60), (
+            owned(healthy), worker.events)
+        (held,) = worker.owned()
+        # stop it in the middle of a batch: at least 10 records of it still to process
+        assert poll_until([healthy], lambda: any(e["ev"] == "read" and e["left"] >= 10
+                                                 for e in list(worker.events)), 30), worker.events
+        os.kill(worker.proc.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        poll_until([healthy], lambda: False, SESSION_MS / 1000 + 4)
+        resumed = time.monotonic()  # before SIGCONT: the worker cannot run earlier
+        os.kill(worker.proc.pid, signal.SIGCONT)
+        taken = [t for t, parts in recorder.added if held in parts and stopped < t < resumed]
+        assert taken, f"the other member did not take partition {held} during the stop: {recorder.added}"
+        def lost_seen() -> bool:
+            return any(e["ev"] == "own" and e["op"] == "lost" for e in list(worker.events))
+
+        poll_until([healthy], lost_seen, 10)
+        events = list(worker.events)
+        back = min((e["t"] for e in events if e["ev"] == "own" and e["op"] == "add" and held in e["parts"]
+                    and e["t"] > resumed), default=float("inf"))
+        zombie = [e["offset"] for e in events
+                  if e["ev"] == "read" and e["p"] == held and resumed < e["t"] < back]
+        lost = [e for e in events if e["ev"] == "own" and e["op"] == "lost" and e["t"] > resumed]
+        print(f"\n{'guarded' if guard else 'unguarded'}: {len(zombie)} records of partition {held} taken"
+              f" after SIGCONT while the other member owned it; lost callback {lost}")
+        assert lost and held in lost[0]["parts"], events[-5:]
+        if not guard:
+            assert zombie, "the control saw no record processed after the resume: the test cannot tell"
+            return
+        assert zombie == [], f"took {zombie} of partition {held} after its session lapsed"
+        lapsed = lost[0]["lapsed"]
+        assert lapsed is not None and stopped < lapsed <= taken[0], (lost, stopped, taken)
+    finally:
+        worker.stop()
+        healthy.close(autocommit=False)

@@ -1,6 +1,7 @@
 """CI-sized soak: every strategy at once on a real three-node cluster, through a broker kill,
-a consumer kill and a static leader bounce; nothing acknowledged is lost and no partition is
-ever owned by two members at the same time."""
+a consumer kill, a static leader bounce and a consumer frozen (SIGSTOP) past its session;
+nothing acknowledged is lost, no partition is ever owned by two members at the same time, and
+no member processes a record of a partition it does not own (the frozen one included)."""
 
 from __future__ import annotations
 
@@ -44,24 +45,25 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_every_strategy_survives_broker_and_consumer_kills_without_loss_or_overlap(
+def test_every_strategy_survives_broker_and_consumer_kills_and_a_freeze_without_loss_or_overlap(
     three_nodes: SoakCluster, tmp_path: Path
 ) -> None:
-    cfg = SoakConfig(duration_s=70.0, members=4, seed=3, rate=100.0,
-                     faults=("broker_kill", "consumer_kill", "static_bounce"), directory=tmp_path)
+    cfg = SoakConfig(duration_s=100.0, members=4, seed=3, rate=100.0,
+                     faults=("broker_kill", "consumer_kill", "static_bounce", "consumer_freeze"),
+                     directory=tmp_path)
     lines: list[str] = []
     with SoakRun(cfg, say=lines.append, cluster=three_nodes) as soak:
         report = soak.run()
     assert not [pid for pid in soak.spawned if _alive(pid)], "client processes left behind"
     assert not three_nodes.dead_nodes(), "a killed broker was not restarted"
     kinds = [f["kind"] for f in report.faults]
-    assert sorted(kinds) == ["broker_kill", "consumer_kill", "static_bounce"], lines
+    assert sorted(kinds) == ["broker_kill", "consumer_freeze", "consumer_kill", "static_bounce"], lines
     assert report.producer["acknowledged"] > 1000
     assert [g.strategy for g in report.groups] == list(STRATEGIES)
     for g in report.groups:
         summary = f"{g.strategy}: {g.failures} (log: {lines})"
         assert g.lost == 0 and g.consumed == g.produced == report.producer["acknowledged"], summary
-        assert g.overlaps == 0, summary
+        assert g.overlaps == 0 and g.unowned_reads == 0, summary
         assert g.rounds >= 1, summary  # the consumer kill forced at least one rebalance
     cooperative = [g for g in report.groups if g.protocol == "cooperative"]
     assert cooperative and all(g.needless_revocations == 0 for g in cooperative)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +13,13 @@ from kpart.simulation.model import MemberSpec, Timing
 from kpart.soak import checks
 from kpart.soak.cluster import coordinator_partition, java_string_hash
 from kpart.soak.schedule import FAULTS, ExecutedFault, build_schedule, scenario_of
+from kpart.soak.worklog import EventLog, LogTail, read_events
 
 
-def own(t: float, op: str, parts: list[int], gen: int = 1, committed: bool = True) -> dict[str, Any]:
-    return {"ev": "own", "t": t, "op": op, "parts": parts, "gen": gen, "committed": committed}
+def own(t: float, op: str, parts: list[int], gen: int = 1, committed: bool = True,
+        lapsed: float | None = None) -> dict[str, Any]:
+    return {"ev": "own", "t": t, "op": op, "parts": parts, "gen": gen, "committed": committed,
+            "lapsed": lapsed}
 
 
 def read(t: float, *recs: tuple[int, int, str]) -> dict[str, Any]:
@@ -61,6 +65,37 @@ def test_a_stopped_member_owns_nothing_while_stopped_but_does_after_it_resumes()
     assert res.overlaps[0].records == (1, 1) and res.overlaps[0].double_processed  # b, then a
     assert res.unowned_ps == pytest.approx(1 + 11 + 5)  # 0-1, 2-13 (a stopped), 25-30
     assert res.max_unowned_s == pytest.approx(11.0)
+
+
+def test_a_lapsed_member_owns_nothing_after_its_session_lapsed() -> None:
+    """The same freeze, but the lost callback says the session lapsed at 12 (inside the stop):
+    the interval ends there, so the new owner's claim from 13 does not overlap it."""
+    other = checks.Incarnation("b", [start(0), own(13, "add", [0]), read(17, (0, 5, "u:5")),
+                                     own(25, "remove", [0])])
+    events = [start(0), own(1, "add", [0]), own(16.1, "lost", [0], lapsed=12.0)]
+    frozen = checks.Incarnation("a", events, suspended=[(2.0, 16.0)])
+    res = run([frozen, other], window=(0, 30))
+    assert res.overlaps == [] and res.unowned_reads == []
+    assert [(iv.start, iv.end, iv.how) for iv in checks.intervals_of(frozen)] == [(1, 2.0, "frozen")]
+    assert res.failures(cooperative=False) == []
+
+
+def test_a_record_processed_after_the_session_lapsed_is_an_unowned_read() -> None:
+    """The zombie finishes its batch after SIGCONT (16.05) before it notices the lapse (16.1)."""
+    other = checks.Incarnation("b", [start(0), own(13, "add", [0]), own(25, "remove", [0])])
+    events = [start(0), own(1, "add", [0]), read(16.05, (0, 6, "u:6")), own(16.1, "lost", [0], lapsed=12.0)]
+    frozen = checks.Incarnation("a", events, suspended=[(2.0, 16.0)])
+    res = run([frozen, other], window=(0, 30))
+    assert res.overlaps == [] and res.unowned_reads == [(frozen.label, 0, 6)]
+    assert any("outside its ownership intervals" in line for line in res.failures(cooperative=False))
+    # a lapse moment after the callback (clock skew, never expected) does not stretch the interval
+    events[-1]["lapsed"] = 30.0
+    assert run([frozen, other], window=(0, 30)).overlaps[0].end == pytest.approx(16.1)
+
+
+def test_a_record_read_by_a_member_never_assigned_it_is_an_unowned_read() -> None:
+    a = checks.Incarnation("a", [start(0), own(1, "add", [1]), read(2, (0, 0, "u:0"))])
+    assert run([a], partitions=2).unowned_reads == [(a.label, 0, 0)]
 
 
 def test_an_acknowledged_record_nobody_read_is_lost() -> None:
@@ -150,3 +185,24 @@ def test_coordinator_partition_follows_the_broker_formula() -> None:
     assert java_string_hash("polygenelubricants") == -2**31  # Integer.MIN_VALUE: abs() stays negative
     assert coordinator_partition("polygenelubricants") == 0
     assert coordinator_partition("hello") == 99162322 % 10
+
+
+def test_a_log_tail_reads_what_a_log_gained_and_waits_for_unfinished_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    log = EventLog(path)
+    tail = LogTail(path)
+    assert tail.read() == []  # nothing yet (the file may not even exist)
+    log.write("start", pid=1)
+    log.write("read", recs=[[0, 0, "u:0"]])
+    assert [e["ev"] for e in tail.read()] == ["start", "read"]
+    with path.open("a") as f:
+        f.write('{"ev":"own","t":1.0,"op":"add"')  # a line being written (or cut by SIGKILL)
+    assert len(tail.read()) == 2
+    with path.open("a") as f:
+        f.write(',"parts":[0]}\n')
+    log.write("closed")
+    log.close()
+    events = tail.read()
+    assert [e["ev"] for e in events] == ["start", "read", "own", "closed"]
+    assert events == read_events(path) and events[2]["parts"] == [0]
+    assert tail.read() is events and len(events) == 4  # read again: nothing new
