@@ -22,6 +22,15 @@ def _faults(text: str) -> tuple[str, ...]:
     return names
 
 
+def _mix(text: str) -> tuple[str, ...]:
+    from kpart.soak.members import parse_mix
+
+    try:
+        return parse_mix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--mix: ")) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
@@ -33,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.members <= 8:
         return fail(f"--members must be 1..8, got {args.members}")
     cfg = SoakConfig(strategies=tuple(args.strategies), members=args.members, duration_s=args.duration,
-                     faults=args.faults, seed=args.seed, directory=args.dir)
+                     faults=args.faults, seed=args.seed, directory=args.dir, mix=args.mix)
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
@@ -88,6 +97,8 @@ def print_report(report: object) -> None:
         if g.duplicate_causes:
             print(f"duplicates of {g.strategy}, by how the first reader's ownership ended: "
                   f"{g.duplicate_causes}")
+        if set(g.clients.values()) - {"kafka-python"}:
+            print(f"members of {g.strategy}: " + ", ".join(f"{m} {c}" for m, c in g.clients.items()))
         for line in g.failures:
             print(f"FAILED {g.strategy}: {line}")
         if g.overlap_after:
@@ -116,6 +127,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--members", type=int, default=4, help="members per group (default 4)")
     parser.add_argument("--faults", type=_faults, default=FAULTS,
                         help=f"comma-separated (default all: {','.join(FAULTS)})")
+    parser.add_argument("--mix", type=_mix, default=("kafka-python",),
+                        help="clients of the members, comma-separated: member i runs the i-th, cycling "
+                        "(kafka-python, librdkafka, java; default kafka-python). A client without a "
+                        "group's assignor is replaced by kafka-python in that group")
     parser.add_argument("--seed", type=int, default=1, help="seed of the fault schedule")
     parser.add_argument("--dir", type=Path, help="keep the cluster and the logs here (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
