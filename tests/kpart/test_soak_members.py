@@ -76,3 +76,37 @@ def test_generation_is_read_from_librdkafka_group_metadata(generation: int) -> N
 def test_unknown_group_metadata_is_refused_not_misread(data: bytes, why: str) -> None:
     with pytest.raises(ConfluentCompatError, match=why):
         generation_of(data, "g1")
+
+
+def test_java_members_without_a_java_build_are_refused_in_one_line_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpart.reference import JavaReferenceError
+    from kpart.soak import members, runner
+
+    def no_maven() -> list[str]:
+        raise JavaReferenceError("Maven (mvn) not found: it is needed once to build the Java reference")
+
+    def no_cluster(*_: object, **__: object) -> None:
+        raise AssertionError("a cluster was made before the Java member was built")
+
+    monkeypatch.setattr(members, "java_command", no_maven)
+    monkeypatch.setattr(runner.SoakCluster, "on_free_ports", no_cluster)
+    assert main(["soak", "--mix", "kafka-python,java", "--strategies", "range"]) == 2
+    err = capsys.readouterr().err
+    assert err == "kpart: soak failed: Maven (mvn) not found: it is needed once to build the Java reference\n"
+
+
+def test_no_java_build_when_no_group_can_have_a_java_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpart.soak import members, runner
+
+    def must_not_build() -> list[str]:
+        raise AssertionError("built the Java member for a group that cannot have one")
+
+    monkeypatch.setattr(members, "java_command", must_not_build)
+    cfg = runner.SoakConfig(strategies=("weighted-sticky",), mix=("java",), members=2)
+    run = runner.SoakRun(cfg, say=lambda _: None)
+    try:
+        assert [s.client for g in run.groups for s in g.slots] == ["kafka-python", "kafka-python"]
+    finally:
+        run.close()
