@@ -47,8 +47,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code topic}, {@code log}, {@code stop}). The strategy is Java's own assignor of that protocol
  * name ({@link RangeAssignor}, {@link RoundRobinAssignor}, {@link StickyAssignor},
  * {@link CooperativeStickyAssignor}), subclassed only to note that this member ran it as leader.
- * Classic protocol; offsets committed synchronously on revocation and every second, never
- * automatically.
+ * Classic protocol; offsets committed synchronously on revocation and on leaving, and every
+ * second asynchronously (a synchronous commit would block the poll loop for up to
+ * {@code default.api.timeout.ms} while the coordinator is down, past {@code max.poll.interval.ms}),
+ * never automatically.
  *
  * <p>The log has the events of the Python members, one JSON object per line, flushed at once:
  * {@code start}, {@code own} ({@code add} / {@code remove} with {@code committed} /
@@ -186,6 +188,10 @@ public final class SoakConsumer {
 
     /** Commit what was processed of {@code parts}; false (and a {@code commit} event) on failure. */
     private boolean commit(Collection<Integer> parts) {
+        return commit(parts, false);
+    }
+
+    private boolean commit(Collection<Integer> parts, boolean async) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (int p : parts) {
             Long next = positions.get(p);
@@ -197,7 +203,16 @@ public final class SoakConsumer {
             return true;
         }
         try {
-            consumer.commitSync(offsets);
+            if (async) {
+                consumer.commitAsync(offsets, (committed, e) -> {
+                    if (e != null) {
+                        log.write("commit", "ok", false, "parts", partitions(committed.keySet()),
+                            "err", e.getClass().getSimpleName());
+                    }
+                });
+            } else {
+                consumer.commitSync(offsets);
+            }
             return true;
         } catch (KafkaException e) {
             log.write("commit", "ok", false, "parts", partitions(offsets.keySet()),
@@ -254,7 +269,7 @@ public final class SoakConsumer {
                     log.write("read", "recs", recs);
                 }
                 if (System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NS) {
-                    commit(partitions(consumer.assignment()));
+                    commit(partitions(consumer.assignment()), true);
                     lastCommit = System.nanoTime();
                 }
             }
