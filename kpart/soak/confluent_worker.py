@@ -140,6 +140,14 @@ class Member:
             self.positions.pop(p, None)
 
 
+def _fatal(err: Any) -> bool:
+    """A librdkafka error after which the consumer is unusable (``consume()`` reports it with
+    code ``_FATAL``, not always with the ``fatal()`` flag)."""
+    from confluent_kafka import KafkaError
+
+    return bool(err.fatal() or err.code() == KafkaError._FATAL)
+
+
 def run(cfg: dict[str, Any]) -> None:
     from confluent_kafka import KafkaException
 
@@ -160,15 +168,19 @@ def run(cfg: dict[str, Any]) -> None:
             try:
                 messages = member.consumer.consume(num_messages=500, timeout=0.2)
             except KafkaException as exc:
-                log.write("poll_error", err=str(exc)[:200])
-                time.sleep(0.2)
+                fatal = bool(exc.args) and _fatal(exc.args[0])
+                log.write("fatal" if fatal else "poll_error", err=str(exc)[:200])
+                if fatal:
+                    member.renew()
+                else:
+                    time.sleep(0.2)
                 continue
             recs = []
             fatal = False
             for m in messages:
                 if m.error() is not None:
-                    fatal = fatal or m.error().fatal()
-                    log.write("fatal" if m.error().fatal() else "poll_error", err=str(m.error())[:200])
+                    fatal = fatal or _fatal(m.error())
+                    log.write("fatal" if _fatal(m.error()) else "poll_error", err=str(m.error())[:200])
                     continue
                 recs.append([m.partition(), m.offset(), m.value().decode()])
                 member.positions[m.partition()] = m.offset() + 1
