@@ -268,7 +268,7 @@ class SoakRun:
         self.say(f"{len(self.groups)} groups of {self.cfg.members} members on {self.cfg.partitions} "
                  "partitions (replication 3, min.insync.replicas 2); waiting until every member has "
                  "joined and each group owns every partition")
-        self._wait(self._all_settled, 120, "the groups to form")
+        self._wait(self._all_settled, 300, "the groups to form")  # JVM members start slowly when loaded
         self.t0 = time.monotonic()
         self.partitions_at = [(self.t0 - 1e6, self.cfg.partitions)]
 
