@@ -138,6 +138,7 @@ class SoakRun:
         self.cfg = config
         self.say = say
         self.rng = random.Random(config.seed)
+        members.parse_mix(",".join(config.mix))  # unknown clients fail before anything starts
         self.groups = [self._group(label) for label in config.strategies]  # validated first
         self.java: list[str] = []
         if "java" in config.mix and any(members.has_assignor("java", g.assignor) for g in self.groups):

@@ -110,3 +110,11 @@ def test_no_java_build_when_no_group_can_have_a_java_member(monkeypatch: pytest.
         assert [s.client for g in run.groups for s in g.slots] == ["kafka-python", "kafka-python"]
     finally:
         run.close()
+
+
+@pytest.mark.parametrize("mix", [("kafka-python", "confluent"), ()])
+def test_a_bad_mix_in_the_config_is_refused_before_anything_starts(mix: tuple[str, ...]) -> None:
+    from kpart.soak import runner
+
+    with pytest.raises(ValueError, match="^--mix: "):
+        runner.SoakRun(runner.SoakConfig(strategies=("range",), mix=mix), say=lambda _: None)
