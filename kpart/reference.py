@@ -34,6 +34,8 @@ from strategies.core import (
 
 REFERENCE_PROJECT = Path(__file__).resolve().parent.parent / "broker" / "reference"
 MAIN_CLASS = "kpart.reference.ReferenceAssignors"
+SOAK_CONSUMER_CLASS = "kpart.reference.SoakConsumer"
+"""A Java soak member (see ``SoakConsumer.java``), run by :mod:`kpart.soak.runner`."""
 SOURCE = REFERENCE_PROJECT / "src" / "main" / "java" / "kpart" / "reference" / "ReferenceAssignors.java"
 COMPILED = REFERENCE_PROJECT / "target" / "classes" / "kpart" / "reference" / "ReferenceAssignors.class"
 
@@ -60,6 +62,12 @@ def _layout(kafka_version: str | None) -> tuple[str, str]:
     return ("target", "lib") if kafka_version is None else (f"target-{kafka_version}", f"lib-{kafka_version}")
 
 
+def _compiled_after(java: Path, classes: Path) -> bool:
+    """The class file of ``java`` (a source of the harness package) exists and is newer."""
+    compiled = classes / "kpart" / "reference" / java.with_suffix(".class").name
+    return compiled.exists() and compiled.stat().st_mtime >= java.stat().st_mtime
+
+
 def ensure_built(project: Path = REFERENCE_PROJECT, kafka_version: str | None = None) -> str:
     """Compile the harness and copy its jars with Maven unless they are already up to date.
 
@@ -71,7 +79,7 @@ def ensure_built(project: Path = REFERENCE_PROJECT, kafka_version: str | None = 
     compiled = project / build / COMPILED.relative_to(REFERENCE_PROJECT / "target")
     source = project / SOURCE.relative_to(REFERENCE_PROJECT)
     classpath = f"{project / build / 'classes'}:{lib}/*"
-    fresh = compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime
+    fresh = all(_compiled_after(java, project / build / "classes") for java in source.parent.glob("*.java"))
     if fresh and any(lib.glob("kafka-group-coordinator-*.jar")):
         return classpath
     mvn = shutil.which("mvn")

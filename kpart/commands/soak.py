@@ -23,6 +23,15 @@ def _faults(text: str) -> tuple[str, ...]:
     return names
 
 
+def _mix(text: str) -> tuple[str, ...]:
+    from kpart.soak.members import parse_mix
+
+    try:
+        return parse_mix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--mix: ")) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
@@ -40,12 +49,16 @@ def run(args: argparse.Namespace) -> int:
             security = load_client_config(args.client_config)
         except ValueError as exc:
             return fail(str(exc))
+        others = [c for c in args.mix if c != "kafka-python"]
+        if others:
+            return fail(f"--client-config is carried by kafka-python members only; --mix also names "
+                        f"{', '.join(sorted(set(others)))}")
         if security.security_protocol != "SASL_PLAINTEXT":
             return fail(f"{args.client_config}: security.protocol: the soak's own cluster serves "
                         f"SASL_PLAINTEXT only, not {security.security_protocol}")
         os.environ[ENVIRONMENT] = str(args.client_config.resolve())  # for every process it starts
     cfg = SoakConfig(strategies=tuple(args.strategies), members=args.members, duration_s=args.duration,
-                     faults=args.faults, seed=args.seed, directory=args.dir)
+                     faults=args.faults, seed=args.seed, directory=args.dir, mix=args.mix)
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
@@ -101,6 +114,8 @@ def print_report(report: object) -> None:
         if g.duplicate_causes:
             print(f"duplicates of {g.strategy}, by how the first reader's ownership ended: "
                   f"{g.duplicate_causes}")
+        if set(g.clients.values()) - {"kafka-python"}:
+            print(f"members of {g.strategy}: " + ", ".join(f"{m} {c}" for m, c in g.clients.items()))
         for line in g.failures:
             print(f"FAILED {g.strategy}: {line}")
         if g.overlap_after:
@@ -129,6 +144,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--members", type=int, default=4, help="members per group (default 4)")
     parser.add_argument("--faults", type=_faults, default=FAULTS,
                         help=f"comma-separated (default all: {','.join(FAULTS)})")
+    parser.add_argument("--mix", type=_mix, default=("kafka-python",),
+                        help="clients of the members, comma-separated: member i runs the i-th, cycling "
+                        "(kafka-python, librdkafka, java; default kafka-python). A client without a "
+                        "group's assignor is replaced by kafka-python in that group")
     parser.add_argument("--seed", type=int, default=1, help="seed of the fault schedule")
     parser.add_argument("--dir", type=Path, help="keep the cluster and the logs here (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

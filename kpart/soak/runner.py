@@ -25,11 +25,17 @@ from kpart.client_config import from_environment, settings_for
 from kpart.simulation.engine import simulate
 from kpart.simulation.model import MemberSpec, Timing
 from kpart.simulation.protocols import Protocol, resolve_strategy
-from kpart.soak import checks
+from kpart.soak import checks, members
+from kpart.soak.clients import (
+    HEARTBEAT_INTERVAL_MS,
+    MAX_POLL_INTERVAL_MS,
+    METADATA_MAX_AGE_MS,
+    SESSION_TIMEOUT_MS,
+)
 from kpart.soak.cluster import SoakCluster, coordinator_partition, leaders, rack_of
 from kpart.soak.relay import StallableRelay
 from kpart.soak.schedule import FAULTS, NOT_MODELLED, ExecutedFault, build_schedule, scenario_of
-from kpart.soak.worklog import LogTail, read_events
+from kpart.soak.worklog import LogTail, die_with_parent, read_events
 
 STRATEGIES = ("range", "roundrobin", "sticky", "cooperative-sticky", "sticky+racks", "weighted-sticky")
 """Group labels: an assignor name, ``+racks`` for members with a rack (KIP-881)."""
@@ -56,6 +62,7 @@ class SoakConfig:
     restart_gap_s: float = 2.0
     directory: Path | None = None
     topic: str = "soak"  # also the prefix of the group ids
+    mix: tuple[str, ...] = ("kafka-python",)  # member i runs mix[i % len(mix)] (kpart.soak.members)
 
 
 @dataclass
@@ -63,6 +70,7 @@ class _Slot:
     name: str
     static: bool
     rack: str | None
+    client: str = "kafka-python"
     proc: subprocess.Popen[bytes] | None = None
     incarnations: list[checks.Incarnation] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
@@ -108,6 +116,7 @@ class GroupReport:
     needless_revocations: int
     failures: list[str]
     predicted: dict[str, Any]
+    clients: dict[str, str] = field(default_factory=dict)  # member -> the client it ran
 
 
 @dataclass
@@ -133,7 +142,11 @@ class SoakRun:
         self.cfg = config
         self.say = say
         self.rng = random.Random(config.seed)
+        members.parse_mix(",".join(config.mix))  # unknown clients fail before anything starts
         self.groups = [self._group(label) for label in config.strategies]  # validated first
+        self.java: list[str] = []
+        if "java" in config.mix and any(members.has_assignor("java", g.assignor) for g in self.groups):
+            self.java = members.java_command()  # built (or refused) before anything starts
         self._tmp = None if config.directory else tempfile.TemporaryDirectory(prefix="kpart-soak-")
         self.dir = Path(config.directory or self._tmp.name)  # type: ignore[union-attr]
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -166,7 +179,8 @@ class SoakRun:
 
     def _new_slot(self, g: _Group, static: bool) -> _Slot:
         n = len(g.slots)
-        slot = _Slot(f"m{n}", static, rack_of(n % 3 + 1) if g.racks else None)
+        slot = _Slot(f"m{n}", static, rack_of(n % 3 + 1) if g.racks else None,
+                     members.client_for(self.cfg.mix, n, g.assignor))
         g.slots.append(slot)
         return slot
 
@@ -206,11 +220,11 @@ class SoakRun:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def _spawn(self, module: str, cfg: dict[str, Any]) -> subprocess.Popen[bytes]:
+    def _spawn(self, command: list[str], cfg: dict[str, Any]) -> subprocess.Popen[bytes]:
         err = open(Path(cfg["log"]).with_suffix(".err"), "ab")  # noqa: SIM115 - handed to the child
         try:
-            proc = subprocess.Popen([sys.executable, "-m", module, json.dumps(cfg)], stdout=err,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen([*command, json.dumps(cfg)], stdout=err, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
             self.spawned.append(proc.pid)
             return proc
         finally:
@@ -221,12 +235,15 @@ class SoakRun:
         slot.logs.append(log)
         slot.tails.append(LogTail(log))
         slot.incarnations.append(checks.Incarnation(slot.name, slot.tails[-1].events))
-        slot.proc = self._spawn("kpart.soak.consumer_worker", {
+        command = self.java if slot.client == "java" else members.python_command(slot.client)
+        slot.proc = self._spawn(command, {
             "bootstrap": self.bootstrap, "proxy_url": self.relay.url, "group": g.group_id,
             "name": f"{g.label}-{slot.name}",
             "instance_id": f"{g.group_id}-{slot.name}" if slot.static else None,
             "strategy": g.assignor, "rack": slot.rack, "topic": self.cfg.topic, "log": str(log),
             "stop": str(self.dir / "stop-consumers"),
+            "session_timeout_ms": SESSION_TIMEOUT_MS, "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS,
+            "max_poll_interval_ms": MAX_POLL_INTERVAL_MS, "metadata_max_age_ms": METADATA_MAX_AGE_MS,
         })
 
     def _kill_member(self, slot: _Slot) -> None:
@@ -247,7 +264,7 @@ class SoakRun:
                                                         topic_configs={"min.insync.replicas": "2"})]))
         self._wait(lambda: all(v >= 0 for v in self._leaders().values()), 60, "topic leaders")
         self.partitions_at = [(0.0, self.cfg.partitions)]
-        self.producer = self._spawn("kpart.soak.producer_worker", {
+        self.producer = self._spawn([sys.executable, "-m", "kpart.soak.producer_worker"], {
             "bootstrap": self.bootstrap, "proxy_url": self.relay.url, "topic": self.cfg.topic,
             "keys": self.cfg.keys, "rate": self.cfg.rate, "partitioner": "murmur2", "seed": self.cfg.seed,
             "log": str(self.dir / "producer.jsonl"), "stop": str(self.dir / "stop-producer"),
@@ -255,9 +272,15 @@ class SoakRun:
         for g in self.groups:
             for slot in g.slots:
                 self._start_member(g, slot)
+            if self.cfg.mix != ("kafka-python",):
+                lacking = members.substitutions(self.cfg.mix, g.assignor)
+                self.say(f"  {g.label}: " + ", ".join(f"{s.name} {s.client}" for s in g.slots)
+                         + (f" ({' and '.join(lacking)} lack {g.assignor}: kafka-python instead)"
+                            if lacking else ""))
         self.say(f"{len(self.groups)} groups of {self.cfg.members} members on {self.cfg.partitions} "
-                 "partitions (replication 3, min.insync.replicas 2); waiting until each owns every partition")
-        self._wait(self._all_settled, 120, "the groups to form")
+                 "partitions (replication 3, min.insync.replicas 2); waiting until every member has "
+                 "joined and each group owns every partition")
+        self._wait(self._all_settled, 300, "the groups to form")  # JVM members start slowly when loaded
         self.t0 = time.monotonic()
         self.partitions_at = [(self.t0 - 1e6, self.cfg.partitions)]
 
@@ -310,8 +333,13 @@ class SoakRun:
         return owned
 
     def _all_settled(self) -> bool:
+        """Every partition owned in every group, and every member (a JVM starts slowly) has
+        had an assignment."""
         count = self.partitions_at[-1][1]
-        return all(self._owned_now(g) >= set(range(count)) for g in self.groups)
+        return all(self._owned_now(g) >= set(range(count))
+                   and all(any(e["ev"] == "own" and e["op"] == "add" for e in s.incarnations[-1].events)
+                           for s in g.live())
+                   for g in self.groups)
 
     # ---- faults ----------------------------------------------------------------------------
     def _later(self, delay: float, action: Callable[[], None]) -> None:
@@ -529,6 +557,7 @@ class SoakRun:
                 pause_max_s=round(max(res.pauses, default=0.0), 2),
                 needless_revocations=res.needless_revocations,
                 failures=res.failures(cooperative), predicted=self._predict(g),
+                clients={s.name: s.client for s in g.slots},
             ))
         return SoakReport(
             config={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(self.cfg).items()},

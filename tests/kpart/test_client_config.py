@@ -272,6 +272,16 @@ def test_the_soak_refuses_a_tls_config_its_cluster_cannot_serve(tmp_path: Path) 
     assert "the soak's own cluster serves SASL_PLAINTEXT only, not SSL" in result.stderr
 
 
+def test_the_soak_refuses_a_client_config_with_members_that_would_not_carry_it(tmp_path: Path) -> None:
+    good = write(tmp_path, f"security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.username=u\n"
+                 f"sasl.password={PASSWORD}\n")
+    result = kpart("soak", "--duration", "30", "--mix", "kafka-python,librdkafka",
+                   "--client-config", str(good))
+    assert result.returncode == 2, result.stderr
+    assert "carried by kafka-python members only; --mix also names librdkafka" in result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+
+
 def test_a_client_config_without_live_is_refused() -> None:
     result = kpart("simulate", "--client-config", "x.properties")
     assert (result.returncode, result.stderr) == (2, "kpart: --client-config is for --live (the simulation "

@@ -182,3 +182,24 @@ def test_a_changed_java_source_is_rebuilt(monkeypatch: pytest.MonkeyPatch, tmp_p
     with pytest.raises(JavaReferenceError, match="building the Java reference failed: .*COMPILATION ERROR"):
         ensure_built(_project(tmp_path, compiled_age=60))
     assert len(calls) == 1 and "compile" in calls[0] and "dependency:copy-dependencies" in calls[0]
+
+
+def test_a_changed_second_source_of_the_harness_is_rebuilt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[list[str]] = []
+
+    def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "[ERROR] COMPILATION ERROR")
+
+    project = _project(tmp_path, compiled_age=-5)  # ReferenceAssignors is up to date
+    (source := project / SOURCE.relative_to(REFERENCE_PROJECT).with_name("SoakConsumer.java")).write_text("")
+    compiled = project / COMPILED.relative_to(REFERENCE_PROJECT).with_name("SoakConsumer.class")
+    compiled.write_text("")
+    os.utime(compiled, (source.stat().st_mtime - 60, source.stat().st_mtime - 60))
+    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(JavaReferenceError, match="building the Java reference failed"):
+        ensure_built(project)
+    assert len(calls) == 1
