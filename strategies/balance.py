@@ -32,8 +32,8 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
-from itertools import chain, filterfalse, repeat
+from itertools import chain, filterfalse
+from types import MappingProxyType
 
 from strategies.core import (
     ClusterMetadata,
@@ -43,6 +43,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
+from strategies.identical import assign_identical
 from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
@@ -64,7 +65,18 @@ def sticky_assignment(
     g = prepare(group, cluster)
     kept = resolve_claims(g, cluster, {m: claims_of(m, group[m]) for m in g.members}, assignor)
     racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
+    topics = _common_topics(g)
+    if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
+        return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
+
+
+def _common_topics(g: PreparedGroup) -> tuple[str, ...] | None:
+    """The topics every member subscribes to if all subscribe to the same; else ``None``."""
+    if not g.members:
+        return None
+    first = g.topics[g.members[0]]
+    return tuple(first) if all(g.topics[m] == first for m in g.members) else None
 
 
 def resolve_claims(
@@ -135,12 +147,14 @@ def balance(
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None = None,
     move_kept: bool = True,
-) -> dict[str, list[TopicPartition]]:
+) -> dict[str, list[TopicPartition]] | dict[str, tuple[TopicPartition, ...]]:
     """A balanced assignment keeping as many ``kept`` claims as balance allows."""
     if not g.members:
         return {}
-    first = g.topics[g.members[0]]
-    identical = all(g.topics[m] == first for m in g.members)
+    topics = _common_topics(g)
+    identical = topics is not None
+    if topics is not None and racks is None:
+        return assign_identical(g.members, topics, cluster, kept)
     if identical:
         out = _fast_path(g, cluster, kept, racks)
     else:
@@ -152,15 +166,12 @@ def balance(
     return out
 
 
-_make = partial(tuple.__new__, TopicPartition)
-
-
 def _free_partitions(
     topics: Sequence[str], cluster: ClusterMetadata, taken: set[TopicPartition]
 ) -> list[TopicPartition]:
-    """Partitions of ``topics`` not in ``taken``, in the order of ``topics``, then by number."""
-    counts = cluster.partition_counts
-    every = chain.from_iterable(map(_make, zip(repeat(t), range(counts[t]))) for t in topics)
+    """Partitions of ``topics`` not in ``taken``, in the order of ``topics``, then by number
+    (the metadata's own partition objects)."""
+    every = chain.from_iterable(map(cluster.partitions_of, topics))
     return list(filterfalse(taken.__contains__, every) if taken else every)
 
 
