@@ -17,7 +17,9 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   moved buys at least one more local partition (never with ``move_kept`` false); balance is
   never traded for locality.
 
-Identical subscriptions take a fast path linear in the number of partitions; different
+Identical subscriptions take a fast path linear in the number of partitions (without racks:
+:mod:`strategies.identical`, in index space over the metadata's own partition objects, with an
+optional compiled core); different
 subscriptions take a general path: free partitions go to the least loaded subscribers, most
 constrained topics first (in bulk, by water-filling each topic's subscribers), then direct
 hand-overs topic by topic and improving chains of hand-overs run until none is left — first
@@ -336,10 +338,8 @@ def _general_path(
             break
         poorest.changed(ends)
 
-    return {
-        m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
-        for m in members
-    }
+    return {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
+            for m in members}
 
 
 class _Poorest:
