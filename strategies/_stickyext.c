@@ -1,6 +1,7 @@
-/* Compiled core of strategies.identical: balance for identical subscriptions, in index space.
+/* Compiled core of strategies.identical: balance for identical subscriptions, in index space,
+ * and the reader of the sticky assignor's user data.
  *
- * Every function here has a pure-Python twin in strategies/identical.py giving the identical
+ * Every function here has a pure-Python twin (strategies/identical.py, core.py, codec.py) giving the identical
  * answer; tests run both on the same random groups and compare them exactly.
  *
  *   partitions(cls, topic, numbers) -> tuple of cls((topic, n)) for n in numbers, each object
@@ -9,9 +10,12 @@
  *       of partitions returned here, so the collector never walks a million items.
  *   concat(parts) -> the tuples of partitions in parts joined into one, also uncollected.
  *   assign(flat, members, kept, base) -> {member: tuple of partitions}, see identical.py.
+ *   read_assignment(buf, cls) -> the partitions of StickyAssignorUserData and the offset
+ *       after them (twin of codec._read_assignment_pure; ValueError on corrupt data).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 static PyObject *partitions(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -272,7 +276,107 @@ done:
     return out;
 }
 
+static int32_t read_i32(const unsigned char *b) {
+    return (int32_t)(((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | (uint32_t)b[3]);
+}
+
+/* One partition object of cls, untracked; NULL with an error set. */
+static PyObject *make_partition(PyTypeObject *cls, PyObject *topic, int32_t number) {
+    PyObject *num = PyLong_FromLong(number);
+    if (num == NULL) return NULL;
+    PyObject *tp = cls->tp_alloc(cls, 2);
+    if (tp == NULL) {
+        Py_DECREF(num);
+        return NULL;
+    }
+    Py_INCREF(topic);
+    PyTuple_SET_ITEM(tp, 0, topic);
+    PyTuple_SET_ITEM(tp, 1, num);
+    if (PyObject_GC_IsTracked(tp)) PyObject_GC_UnTrack(tp);
+    return tp;
+}
+
+static PyObject *corrupt(const char *what, long value) {
+    PyErr_Format(PyExc_ValueError, "%s %ld", what, value);
+    return NULL;
+}
+
+/* The twin of codec._read_assignment_pure: (tuple of cls((topic, n)), offset after them). */
+static PyObject *read_assignment(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer view;
+    PyTypeObject *cls;
+    if (!PyArg_ParseTuple(args, "y*O!:read_assignment", &view, &PyType_Type, &cls)) return NULL;
+    const unsigned char *b = view.buf;
+    Py_ssize_t size = view.len, pos = 4;
+    PyObject *out = NULL, *names = NULL, *topic = NULL, *result = NULL;
+    if (size < 4) {
+        corrupt("no topic count in bytes:", (long)size);
+        goto done;
+    }
+    int32_t topics = read_i32(b);
+    if (topics < 0 || topics > size) {
+        corrupt("bad topic count", topics);
+        goto done;
+    }
+    out = PyList_New(0);
+    names = PyDict_New();
+    if (out == NULL || names == NULL) goto done;
+    for (int32_t i = 0; i < topics; i++) {
+        if (pos + 2 > size) {
+            corrupt("no topic name length at byte", (long)pos);
+            goto done;
+        }
+        int16_t length = (int16_t)(((uint16_t)b[pos] << 8) | (uint16_t)b[pos + 1]);
+        Py_ssize_t start = pos + 2, end = start + length;
+        if (length < 0 || end > size) {
+            corrupt("bad topic name length", length);
+            goto done;
+        }
+        PyObject *raw = PyBytes_FromStringAndSize((const char *)b + start, length);
+        if (raw == NULL) goto done;
+        topic = PyDict_GetItemWithError(names, raw);
+        if (topic != NULL) {
+            Py_INCREF(topic);
+        } else if (!PyErr_Occurred()) {
+            topic = PyUnicode_DecodeUTF8((const char *)b + start, length, "strict");
+            if (topic != NULL && PyDict_SetItem(names, raw, topic) < 0) Py_CLEAR(topic);
+        }
+        Py_DECREF(raw);
+        if (topic == NULL) goto done;
+        if (end + 4 > size) {
+            corrupt("no partition count at byte", (long)end);
+            goto done;
+        }
+        int32_t count = read_i32(b + end);
+        pos = end + 4;
+        if (count < 0 || pos + 4 * (Py_ssize_t)count > size) {
+            corrupt("bad partition count", count);
+            goto done;
+        }
+        for (int32_t j = 0; j < count; j++, pos += 4) {
+            PyObject *tp = make_partition(cls, topic, read_i32(b + pos));
+            if (tp == NULL) goto done;
+            int rc = PyList_Append(out, tp);
+            Py_DECREF(tp);
+            if (rc < 0) goto done;
+        }
+        Py_CLEAR(topic);
+    }
+    PyObject *parts = PyList_AsTuple(out);
+    if (parts == NULL) goto done;
+    PyObject_GC_UnTrack(parts);
+    result = Py_BuildValue("(Nn)", parts, pos);
+done:
+    Py_XDECREF(topic);
+    Py_XDECREF(out);
+    Py_XDECREF(names);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"read_assignment", read_assignment, METH_VARARGS,
+     "read_assignment(buf, cls) -> (tuple of cls((topic, n)), end) of StickyAssignorUserData"},
     {"partitions", partitions, METH_VARARGS, "partitions(cls, topic, numbers) -> tuple of cls((topic, n))"},
     {"concat", concat, METH_O, "concat(tuple of tuples of partitions) -> one tuple"},
     {"assign", assign, METH_VARARGS, "assign(flat, members, kept, base) -> {member: partitions}"},

@@ -170,7 +170,7 @@ def _join_pure(parts: tuple[tuple[TopicPartition, ...], ...]) -> tuple[TopicPart
 
 
 try:
-    from strategies import _stickyext  # type: ignore[attr-defined]
+    from strategies import _stickyext
 
     def _build(topic: str, numbers: list[int]) -> tuple[TopicPartition, ...]:
         built: tuple[TopicPartition, ...] = _stickyext.partitions(TopicPartition, topic, numbers)

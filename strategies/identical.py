@@ -29,7 +29,7 @@ from strategies.core import ClusterMetadata, TopicPartition
 
 _stickyext: ModuleType | None
 try:
-    from strategies import _stickyext  # type: ignore[attr-defined,no-redef]
+    from strategies import _stickyext
 except ImportError:  # no compiler at install time: the pure-Python twin below
     _stickyext = None
 

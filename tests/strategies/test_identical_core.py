@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import strategies.codec as codec
 import strategies.core as core
 import strategies.identical as identical
 from strategies import ClusterMetadata, GroupAssignment, MemberSubscription, TopicPartition, get_assignor
@@ -35,13 +36,14 @@ def test_compiled_core_is_built() -> None:
 @contextmanager
 def pure_python() -> Iterator[None]:
     """Inside: the fallback everywhere the compiled core would run."""
-    saved = identical._stickyext, core._build, core._join
+    saved = identical._stickyext, core._build, core._join, codec._read_assignment
     identical._stickyext = None
     core._build, core._join = core._build_pure, core._join_pure
+    codec._read_assignment = codec._read_assignment_pure
     try:
         yield
     finally:
-        identical._stickyext, core._build, core._join = saved
+        identical._stickyext, core._build, core._join, codec._read_assignment = saved
 
 
 @st.composite
@@ -144,12 +146,44 @@ def test_uncollected_partitions_are_freed_when_dropped() -> None:
     assert parts[3] == ("a", 3)
 
 
+def read_either(read, data: bytes) -> object:
+    try:
+        return codec.decode_sticky(data) if read is None else read(data)
+    except codec.UserDataError:
+        return "UserDataError"
+    except (ValueError, Exception):  # noqa: BLE001 - the readers' own errors, compared by kind
+        return "error"
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.tuples(st.sampled_from(["a", "b\u00e9", "", "t" * 40]),
+                                st.integers(-(2**31), 2**31 - 1)), max_size=10),
+       generation=st.integers(-1, 2**31 - 1),
+       damage=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=3),
+       cut=st.integers(0, 400) | st.none())
+def test_compiled_and_fallback_read_the_same_user_data(parts: list, generation: int,
+                                                       damage: list, cut: int | None) -> None:
+    data = bytearray(codec.encode_sticky([TopicPartition(t, p) for t, p in parts], generation))
+    for at, byte in damage:
+        if data:
+            data[at % len(data)] = byte
+    raw = bytes(data if cut is None else data[:cut])
+    assert codec._read_assignment is not codec._read_assignment_pure
+    compiled = read_either(codec._read_assignment, raw)
+    assert compiled == read_either(codec._read_assignment_pure, raw)
+    whole = read_either(None, raw)
+    with pure_python():
+        assert read_either(None, raw) == whole
+
+
 SCRIPT = """
 import json, sys
 sys.modules["strategies._stickyext"] = None  # as if built without a compiler
 import strategies.core as core, strategies.identical as identical
 from strategies import ClusterMetadata, MemberSubscription, get_assignor
 assert not identical.COMPILED and core._build is core._build_pure and core._join is core._join_pure
+import strategies.codec as codec
+assert codec._read_assignment is codec._read_assignment_pure
 cluster = ClusterMetadata({"a": 7, "b": 5})
 group = {f"m{i}": MemberSubscription(f"m{i}", frozenset({"a", "b"})) for i in range(5)}
 print(json.dumps({m: [list(tp) for tp in tps] for m, tps in
