@@ -1,6 +1,7 @@
-"""Build the optional C fast path for partition hashing; everything else lives in pyproject.toml.
+"""Build the optional C fast paths (partition hashing, the identical-subscription sticky
+core); everything else lives in pyproject.toml.
 
-If the compiler is missing, the package still installs and uses its pure-Python hashing.
+If the compiler is missing, the package still installs and uses the pure-Python twins.
 """
 
 from setuptools import Extension, setup
@@ -14,7 +15,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # noqa: BLE001 - any build failure means "use the fallback"
-            print(f"warning: C hashing extension not built ({exc}); using pure Python")
+            print(f"warning: C extensions not built ({exc}); using pure Python")
 
     def build_extension(self, ext: Extension) -> None:
         try:
@@ -24,6 +25,9 @@ class OptionalBuildExt(build_ext):
 
 
 setup(
-    ext_modules=[Extension("partitioning._hashext", ["partitioning/_hashext.c"], extra_compile_args=["-O3"])],
+    ext_modules=[
+        Extension("partitioning._hashext", ["partitioning/_hashext.c"], extra_compile_args=["-O3"]),
+        Extension("strategies._stickyext", ["strategies/_stickyext.c"], extra_compile_args=["-O3"]),
+    ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

@@ -17,7 +17,9 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   moved buys at least one more local partition (never with ``move_kept`` false); balance is
   never traded for locality.
 
-Identical subscriptions take a fast path linear in the number of partitions; different
+Identical subscriptions take a fast path linear in the number of partitions (without racks:
+:mod:`strategies.identical`, in index space over the metadata's own partition objects, with an
+optional compiled core); different
 subscriptions take a general path: free partitions go to the least loaded subscribers, most
 constrained topics first (in bulk, by water-filling each topic's subscribers), then direct
 hand-overs topic by topic and improving chains of hand-overs run until none is left — first
@@ -32,8 +34,8 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
-from itertools import chain, filterfalse, repeat
+from itertools import chain, filterfalse
+from types import MappingProxyType
 
 from strategies.core import (
     ClusterMetadata,
@@ -43,6 +45,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
+from strategies.identical import assign_identical
 from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
@@ -64,7 +67,18 @@ def sticky_assignment(
     g = prepare(group, cluster)
     kept = resolve_claims(g, cluster, {m: claims_of(m, group[m]) for m in g.members}, assignor)
     racks = {m: group[m].rack for m in g.members} if has_racks(group, cluster) else None
+    topics = _common_topics(g)
+    if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
+        return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
+
+
+def _common_topics(g: PreparedGroup) -> tuple[str, ...] | None:
+    """The topics every member subscribes to if all subscribe to the same; else ``None``."""
+    if not g.members:
+        return None
+    first = g.topics[g.members[0]]
+    return tuple(first) if all(g.topics[m] == first for m in g.members) else None
 
 
 def resolve_claims(
@@ -135,12 +149,14 @@ def balance(
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None = None,
     move_kept: bool = True,
-) -> dict[str, list[TopicPartition]]:
+) -> dict[str, list[TopicPartition]] | dict[str, tuple[TopicPartition, ...]]:
     """A balanced assignment keeping as many ``kept`` claims as balance allows."""
     if not g.members:
         return {}
-    first = g.topics[g.members[0]]
-    identical = all(g.topics[m] == first for m in g.members)
+    topics = _common_topics(g)
+    identical = topics is not None
+    if topics is not None and racks is None:
+        return assign_identical(g.members, topics, cluster, kept)
     if identical:
         out = _fast_path(g, cluster, kept, racks)
     else:
@@ -152,15 +168,12 @@ def balance(
     return out
 
 
-_make = partial(tuple.__new__, TopicPartition)
-
-
 def _free_partitions(
     topics: Sequence[str], cluster: ClusterMetadata, taken: set[TopicPartition]
 ) -> list[TopicPartition]:
-    """Partitions of ``topics`` not in ``taken``, in the order of ``topics``, then by number."""
-    counts = cluster.partition_counts
-    every = chain.from_iterable(map(_make, zip(repeat(t), range(counts[t]))) for t in topics)
+    """Partitions of ``topics`` not in ``taken``, in the order of ``topics``, then by number
+    (the metadata's own partition objects)."""
+    every = chain.from_iterable(map(cluster.partitions_of, topics))
     return list(filterfalse(taken.__contains__, every) if taken else every)
 
 
@@ -325,10 +338,8 @@ def _general_path(
             break
         poorest.changed(ends)
 
-    return {
-        m: [tp for d in (sticky[m], fresh[m]) for parts in d.values() for tp in parts]
-        for m in members
-    }
+    return {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
+            for m in members}
 
 
 class _Poorest:

@@ -63,7 +63,7 @@ def decode_sticky(data: bytes) -> StickyUserData:
     buf = bytes(data)
     try:
         partitions, end = _read_assignment(buf)
-    except (struct.error, UnicodeDecodeError) as exc:
+    except (struct.error, ValueError) as exc:  # the compiled reader raises ValueError
         raise UserDataError(
             f"truncated or corrupt sticky user data ({len(buf)} bytes): {exc}"
         ) from exc
@@ -76,7 +76,7 @@ def decode_sticky(data: bytes) -> StickyUserData:
     )
 
 
-def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
+def _read_assignment_pure(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
     size = len(buf)
     (topics,) = _I32.unpack_from(buf, 0)
     if topics < 0 or topics > size:
@@ -111,6 +111,17 @@ def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
         pos += 4 * count
         out.extend(map(make, zip(repeat(topic, count), parts, strict=True)))
     return tuple(out), pos
+
+
+try:
+    from strategies._stickyext import read_assignment as _read_compiled
+
+    def _read_assignment(buf: bytes) -> tuple[tuple[TopicPartition, ...], int]:
+        """The partitions in ``buf`` and the offset after them (compiled twin)."""
+        read: tuple[tuple[TopicPartition, ...], int] = _read_compiled(buf, TopicPartition)
+        return read
+except ImportError:  # built without a compiler
+    _read_assignment = _read_assignment_pure
 
 
 def encode_generation(generation: int) -> bytes:

@@ -12,6 +12,8 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, repeat
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -74,10 +76,19 @@ class MemberSubscription:
 
 @dataclass(frozen=True)
 class ClusterMetadata:
-    """Partition counts per topic and, optionally, the racks holding each partition's replicas."""
+    """Partition counts per topic and, optionally, the racks holding each partition's replicas.
+
+    The value owns its partition objects: :meth:`partitions_of` builds a topic's partitions
+    once, on first use, and returns that same tuple to every later call (assignors reuse them
+    across rebalances, as a group leader's metadata outlives one rebalance).
+    """
 
     partition_counts: Mapping[str, int]
     replica_racks: Mapping[TopicPartition, frozenset[str]] = field(default_factory=dict)
+    _interned: dict[str, tuple[TopicPartition, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _flat: dict[tuple[str, ...], tuple[TopicPartition, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         counts = dict(self.partition_counts)
@@ -94,8 +105,30 @@ class ClusterMetadata:
         )
 
     def partitions_of(self, topic: str) -> tuple[TopicPartition, ...]:
-        """All partitions of ``topic`` in numeric order; empty for an unknown topic."""
-        return tuple(TopicPartition(topic, p) for p in range(self.partition_counts.get(topic, 0)))
+        """All partitions of ``topic`` in numeric order; empty for an unknown topic.
+
+        The same tuple (the same partition objects) on every call for a known topic.
+        """
+        interned = self._interned
+        parts = interned.get(topic)
+        if parts is None:
+            n = self.partition_counts.get(topic, 0)
+            if n == 0:
+                return ()
+            parts = interned.setdefault(topic, _build(topic, _numbers(n)))
+        return parts
+
+    def flat_partitions(self, topics: tuple[str, ...]) -> tuple[TopicPartition, ...]:
+        """The partitions of ``topics``, topic after topic in the given order, each topic's in
+        numeric order: the objects of :meth:`partitions_of`, the same tuple on every call (the
+        last few orders asked for are kept)."""
+        flat = self._flat.get(topics)
+        if flat is None:
+            flat = _join(tuple(map(self.partitions_of, topics)))
+            if len(self._flat) >= _FLAT_KEPT:
+                self._flat.pop(next(iter(self._flat)), None)
+            self._flat[topics] = flat
+        return flat
 
     def has_partition(self, tp: TopicPartition) -> bool:
         """True if ``tp`` exists in this metadata."""
@@ -121,6 +154,46 @@ class GroupAssignment:
 
 
 GroupSubscription = Mapping[str, MemberSubscription]
+
+_make = partial(tuple.__new__, TopicPartition)
+
+
+def _build_pure(topic: str, numbers: list[int]) -> tuple[TopicPartition, ...]:
+    """``TopicPartition(topic, n)`` for each of ``numbers`` (the compiled twin builds the same
+    objects and leaves them out of the cycle collector, which they can take no part in)."""
+    return tuple(map(_make, zip(repeat(topic), numbers)))
+
+
+def _join_pure(parts: tuple[tuple[TopicPartition, ...], ...]) -> tuple[TopicPartition, ...]:
+    """The tuples of ``parts`` as one tuple."""
+    return tuple(chain.from_iterable(parts))
+
+
+try:
+    from strategies import _stickyext
+
+    def _build(topic: str, numbers: list[int]) -> tuple[TopicPartition, ...]:
+        built: tuple[TopicPartition, ...] = _stickyext.partitions(TopicPartition, topic, numbers)
+        return built
+
+    def _join(parts: tuple[tuple[TopicPartition, ...], ...]) -> tuple[TopicPartition, ...]:
+        joined: tuple[TopicPartition, ...] = _stickyext.concat(parts)
+        return joined
+except ImportError:  # built without a compiler
+    _build = _build_pure
+    _join = _join_pure
+_FLAT_KEPT = 4
+_NUMBERS: list[int] = []
+
+
+def _numbers(n: int) -> list[int]:
+    """``list(range(n))`` sharing its int objects with every earlier call (thread-safe: the
+    shared list is replaced, never grown in place)."""
+    global _NUMBERS
+    nums = _NUMBERS
+    if len(nums) < n:
+        nums = _NUMBERS = nums + list(range(len(nums), n))
+    return nums[:n]
 
 
 def partitions_by_topic(tps: Iterable[TopicPartition]) -> list[tuple[str, list[int]]]:

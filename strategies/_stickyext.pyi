@@ -1,0 +1,13 @@
+"""Types of the compiled core (strategies/_stickyext.c); see its pure-Python twins."""
+
+from strategies.core import TopicPartition
+
+def partitions(cls: type[TopicPartition], topic: str, numbers: list[int]) -> tuple[TopicPartition, ...]: ...
+def concat(parts: tuple[tuple[TopicPartition, ...], ...]) -> tuple[TopicPartition, ...]: ...
+def assign(
+    flat: tuple[TopicPartition, ...],
+    members: tuple[str, ...],
+    kept: list[list[TopicPartition]],
+    base: dict[str, int],
+) -> dict[str, tuple[TopicPartition, ...]]: ...
+def read_assignment(buf: bytes, cls: type[TopicPartition]) -> tuple[tuple[TopicPartition, ...], int]: ...
