@@ -45,7 +45,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
-from strategies.identical import assign_identical
+from strategies.identical import assign_identical, quotas
 from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
@@ -186,18 +186,7 @@ def _fast_path(
     members = g.members
     topics = sorted(g.topics[members[0]])
     total = sum(cluster.partition_counts[t] for t in topics)
-    q, r = divmod(total, len(members))
-    quota = dict.fromkeys(members, q)
-    over = sorted((m for m in members if len(kept[m]) > q), key=lambda m: -len(kept[m]))
-    for m in over[:r]:
-        quota[m] = q + 1
-    extra = r - min(r, len(over))
-    for m in members:
-        if extra == 0:
-            break
-        if quota[m] == q:
-            quota[m] = q + 1
-            extra -= 1
+    quota = quotas(members, total, {m: len(kept[m]) for m in members})
     if racks is None:
         out = {m: kept[m][:quota[m]] for m in members}
     else:
