@@ -20,7 +20,7 @@ the user data for the generation (Java's 4 bytes, or librdkafka's ``StickyAssign
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -39,6 +39,9 @@ from strategies.group import has_racks
 
 log = logging.getLogger("strategies")
 
+# Steps of the fixed-point search before a rebalance gives up moving kept partitions.
+_FIXED_POINT_STEPS = 6
+
 
 class CooperativeStickyAssignor(Assignor):
     """Java-compatible cooperative-sticky assignment (COOPERATIVE preferred, EAGER supported)."""
@@ -54,28 +57,74 @@ class CooperativeStickyAssignor(Assignor):
                        ) -> GroupAssignment:
         """The target the next round confirms, so no revoked partition returns to its owner.
 
-        When the cautious target (no kept partition moved for rack locality) needs nothing
-        withheld, it is the answer and no second round is needed. Otherwise members revoke
-        anyway, so the full target (which may also move kept partitions to their replicas'
-        racks) is taken, and the cautious target is re-run on what the round hands out (every
-        member owning its share minus the withheld partitions) until that share stops
-        changing. A cautious re-run keeps everything handed out (part of a balanced
-        assignment) and may only add to it, so the loop ends; the next round, fed exactly that
-        ownership, computes the same cautious target and hands it all out: nothing revoked now
-        is given back, nothing handed out now is revoked.
+        Round 1 hands out ``H`` (the target minus partitions moving between members); round 2
+        sees each member owning its share of ``H`` and computes its own answer. Round 1 only
+        hands out an ``H`` that is a *fixed point*: the answer round 2 computes from ``H``,
+        minus the transfers it would withhold from the members' first ownership, is ``H``
+        again. Round 2 then revokes nothing (so the group settles in two rounds) and gives no
+        member a partition it revoked in round 1. Round 2 is computed here exactly as it will
+        be computed then: the same function of the same ownership.
+
+        With racks, a rebalance that revokes nothing else may still move kept partitions to
+        their replicas' racks, when such a fixed point exists; otherwise it moves none.
         """
         return self._settle(group, cluster)[0]
 
-    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata
+    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata, nested: bool = False
                 ) -> tuple[GroupAssignment, GroupAssignment]:
-        """The settled target and what this round hands out of it."""
-        target = self.target(group, cluster, move_kept=False)
-        handed = withhold_transfers(target, group)
-        if handed is target:
-            return target, handed
-        if has_racks(group, cluster):
-            target = self.target(group, cluster)
-            handed = withhold_transfers(target, group)
+        """The settled target and what this round hands out of it.
+
+        ``nested``: computing the next round of a rebalance (it never computes another one).
+        """
+        full = self.target(group, cluster)
+        handed = withhold_transfers(full, group)
+        if handed is full:
+            return full, full
+        if not has_racks(group, cluster):
+            return self._grow(group, cluster, handed)
+        cautious = self.target(group, cluster, move_kept=False)
+        if withhold_transfers(cautious, group) is cautious:
+            # Nothing must move but locality could gain: move kept partitions only if the
+            # next round, aiming at the full target from what this one hands out, confirms it.
+            found = self._fixed_point(group, cluster, handed, self._full_next)
+            return found if found is not None else (cautious, cautious)
+        if nested:
+            return self._grow(group, cluster, handed)
+        for start in (handed, withhold_transfers(cautious, group)):
+            found = self._fixed_point(group, cluster, start, self._next_round)
+            if found is not None:
+                return found
+        return self._grow(group, cluster, handed)
+
+    def _full_next(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+        return self.target(group, cluster)
+
+    def _next_round(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
+        return self._settle(group, cluster, nested=True)[1]
+
+    def _fixed_point(self, group: GroupSubscription, cluster: ClusterMetadata,
+                     handed: GroupAssignment,
+                     next_round: Callable[[GroupSubscription, ClusterMetadata], GroupAssignment]
+                     ) -> tuple[GroupAssignment, GroupAssignment] | None:
+        """From ``handed``, follow ``handed <- withhold(next_round(handed))`` to a fixed point:
+        (what the next round hands out, what this one does), or ``None`` within a few steps."""
+        generation = max((s.generation for s in group.values()), default=-1) + 1
+        for _ in range(_FIXED_POINT_STEPS):
+            again = next_round(with_ownership(group, handed.owned, generation), cluster)
+            again_handed = withhold_transfers(again, group)
+            if again_handed == handed:
+                return again, handed
+            handed = again_handed
+        return None
+
+    def _grow(self, group: GroupSubscription, cluster: ClusterMetadata, handed: GroupAssignment
+              ) -> tuple[GroupAssignment, GroupAssignment]:
+        """Re-run the cautious target on what the round hands out until that stops changing.
+
+        A cautious re-run keeps everything handed out (part of a balanced assignment) and may
+        only add to it, so the loop ends; the next round, fed exactly that ownership, computes
+        the same cautious target and hands it all out.
+        """
         generation = max((s.generation for s in group.values()), default=-1) + 1
         while True:
             again = self.target(with_ownership(group, handed.owned, generation), cluster,

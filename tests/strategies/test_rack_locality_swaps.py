@@ -16,6 +16,7 @@ from strategies import (
     MemberSubscription,
     StickyAssignor,
     TopicPartition,
+    rebalance_rounds,
 )
 from strategies.balance import sticky_assignment
 from strategies.metrics import rack_locality
@@ -125,3 +126,17 @@ def test_cautious_target_keeps_every_claim_a_balanced_assignment_keeps(case) -> 
     second = coop.target(again, meta, move_kept=False)
     for m, tps in handed.items():
         assert set(tps) <= set(second.owned[m]), m
+
+
+def test_cooperative_swaps_kept_partitions_in_a_quiet_rebalance_over_two_rounds() -> None:
+    tp = TopicPartition
+    # Nothing changed but each member holds the partition local to the other: round 1 revokes
+    # both, round 2 hands them over, and nothing is handed back.
+    meta = ClusterMetadata({"t": 2}, {tp("t", 0): frozenset({"r1"}), tp("t", 1): frozenset({"r0"})})
+    group = {"a": MemberSubscription("a", {"t"}, rack="r0", owned_partitions=(tp("t", 0),),
+                                     generation=3),
+             "b": MemberSubscription("b", {"t"}, rack="r1", owned_partitions=(tp("t", 1),),
+                                     generation=3)}
+    rounds = rebalance_rounds(CooperativeStickyAssignor(), group, meta, generation=4)
+    assert [r.owned for r in rounds] == [{"a": (), "b": ()},
+                                         {"a": (tp("t", 1),), "b": (tp("t", 0),)}]
