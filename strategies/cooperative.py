@@ -20,7 +20,7 @@ the user data for the generation (Java's 4 bytes, or librdkafka's ``StickyAssign
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -58,15 +58,18 @@ class CooperativeStickyAssignor(Assignor):
         """The target the next round confirms, so no revoked partition returns to its owner.
 
         Round 1 hands out ``H`` (the target minus partitions moving between members); round 2
-        sees each member owning its share of ``H`` and computes its own answer. Round 1 only
-        hands out an ``H`` that is a *fixed point*: the answer round 2 computes from ``H``,
-        minus the transfers it would withhold from the members' first ownership, is ``H``
-        again. Round 2 then revokes nothing (so the group settles in two rounds) and gives no
-        member a partition it revoked in round 1. Round 2 is computed here exactly as it will
-        be computed then: the same function of the same ownership.
+        sees each member owning its share of ``H`` and computes its own answer. Round 1 hands
+        out an ``H`` that is a *fixed point* where one is found: the answer round 2 computes
+        from ``H``, minus the transfers it would withhold from the members' first ownership, is
+        ``H`` again. Round 2 then revokes nothing and gives no member a partition it revoked in
+        round 1. Round 2 is computed here exactly as it will be computed then.
 
-        With racks, a rebalance that revokes nothing else may still move kept partitions to
-        their replicas' racks, when such a fixed point exists; otherwise it moves none.
+        Round 2 always starts with some partition owned by nobody (one revoked in round 1), and
+        a round in which something is unowned but nothing must move never moves a kept
+        partition (it answers with the cautious target, which keeps every claim). So round 2
+        never revokes: the group settles in two rounds. With racks, a round in which every
+        partition is owned and nothing must move may move kept partitions to their replicas'
+        racks, when a fixed point confirms it; otherwise it moves none.
         """
         return self._settle(group, cluster)[0]
 
@@ -76,41 +79,34 @@ class CooperativeStickyAssignor(Assignor):
 
         ``nested``: computing the next round of a rebalance (it never computes another one).
         """
+        cautious = self.target(group, cluster, move_kept=False)
+        quiet = withhold_transfers(cautious, group) is cautious
+        racked = has_racks(group, cluster)
+        if quiet and not (racked and _all_owned(group, cluster)):
+            return cautious, cautious
+        if not racked:
+            return self._grow(group, cluster, withhold_transfers(cautious, group))
         full = self.target(group, cluster)
         handed = withhold_transfers(full, group)
         if handed is full:
             return full, full
-        if not has_racks(group, cluster):
-            return self._grow(group, cluster, handed)
-        cautious = self.target(group, cluster, move_kept=False)
-        if withhold_transfers(cautious, group) is cautious:
-            # Nothing must move but locality could gain: move kept partitions only if the
-            # next round, aiming at the full target from what this one hands out, confirms it.
-            found = self._fixed_point(group, cluster, handed, self._full_next)
-            return found if found is not None else (cautious, cautious)
-        if nested:
-            return self._grow(group, cluster, handed)
-        for start in (handed, withhold_transfers(cautious, group)):
-            found = self._fixed_point(group, cluster, start, self._next_round)
-            if found is not None:
-                return found
-        return self._grow(group, cluster, handed)
-
-    def _full_next(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return self.target(group, cluster)
-
-    def _next_round(self, group: GroupSubscription, cluster: ClusterMetadata) -> GroupAssignment:
-        return self._settle(group, cluster, nested=True)[1]
+        starts = (handed,) if quiet else (handed, withhold_transfers(cautious, group))
+        if not nested:
+            for start in starts:
+                found = self._fixed_point(group, cluster, start)
+                if found is not None:
+                    return found
+        return (cautious, cautious) if quiet else self._grow(group, cluster, handed)
 
     def _fixed_point(self, group: GroupSubscription, cluster: ClusterMetadata,
-                     handed: GroupAssignment,
-                     next_round: Callable[[GroupSubscription, ClusterMetadata], GroupAssignment]
-                     ) -> tuple[GroupAssignment, GroupAssignment] | None:
-        """From ``handed``, follow ``handed <- withhold(next_round(handed))`` to a fixed point:
-        (what the next round hands out, what this one does), or ``None`` within a few steps."""
+                     handed: GroupAssignment) -> tuple[GroupAssignment, GroupAssignment] | None:
+        """From ``handed``, follow ``handed <- withhold(next round's hand-out)`` to a fixed
+        point: (what the next round hands out, what this one does), or ``None`` within a few
+        steps."""
         generation = max((s.generation for s in group.values()), default=-1) + 1
         for _ in range(_FIXED_POINT_STEPS):
-            again = next_round(with_ownership(group, handed.owned, generation), cluster)
+            nxt = with_ownership(group, handed.owned, generation)
+            again = self._settle(nxt, cluster, nested=True)[1]
             again_handed = withhold_transfers(again, group)
             if again_handed == handed:
                 return again, handed
@@ -192,6 +188,13 @@ def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> Gro
         else:
             out[m] = parts
     return GroupAssignment(MappingProxyType(out)) if withheld else target
+
+
+def _all_owned(group: GroupSubscription, cluster: ClusterMetadata) -> bool:
+    """Every partition of every subscribed topic is in some member's ``owned_partitions``."""
+    owned = {tp for sub in group.values() for tp in sub.owned_partitions}
+    topics = set().union(*(sub.topics for sub in group.values())) if group else set()
+    return all(tp in owned for t in topics for tp in cluster.partitions_of(t))
 
 
 def _grows(before: GroupAssignment, after: GroupAssignment) -> bool:

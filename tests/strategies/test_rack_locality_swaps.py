@@ -6,6 +6,8 @@ more partition than it gains (one for one, two for two, or two for one).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,3 +142,23 @@ def test_cooperative_swaps_kept_partitions_in_a_quiet_rebalance_over_two_rounds(
     rounds = rebalance_rounds(CooperativeStickyAssignor(), group, meta, generation=4)
     assert [r.owned for r in rounds] == [{"a": (), "b": ()},
                                          {"a": (tp("t", 1),), "b": (tp("t", 0),)}]
+
+
+def test_cooperative_moves_no_kept_partition_while_a_partition_is_unowned_and_nothing_must_move(
+        ) -> None:
+    tp = TopicPartition
+    # As above, plus a new partition t-2 nobody owns yet (what every second round looks like):
+    # the new partition is placed, the kept ones stay; the next quiet rebalance swaps them.
+    meta = ClusterMetadata({"t": 3}, {tp("t", 0): frozenset({"r1"}), tp("t", 1): frozenset({"r0"}),
+                                      tp("t", 2): frozenset({"r0"})})
+    group = {"a": MemberSubscription("a", {"t"}, rack="r0", owned_partitions=(tp("t", 0),),
+                                     generation=3),
+             "b": MemberSubscription("b", {"t"}, rack="r1", owned_partitions=(tp("t", 1),),
+                                     generation=3)}
+    rounds = rebalance_rounds(CooperativeStickyAssignor(), group, meta, generation=4)
+    assert [r.owned for r in rounds] == [{"a": (tp("t", 0), tp("t", 2)), "b": (tp("t", 1),)}]
+    after = {m: replace(s, owned_partitions=rounds[-1].owned[m], generation=4)
+             for m, s in group.items()}
+    rounds = rebalance_rounds(CooperativeStickyAssignor(), after, meta, generation=5)
+    assert len(rounds) == 2 and rounds[-1].owned == {"a": (tp("t", 1), tp("t", 2)),
+                                                     "b": (tp("t", 0),)}
