@@ -13,9 +13,9 @@ before, already de-duplicated by :func:`resolve_claims`). Output: member -> part
   assignment, all of them are kept (which is why cooperative rebalances settle in two rounds);
 * **rack preference** (KIP-881), when racks are known — partitions that must move or are new go
   to members with a replica on their rack where counts allow; then count-preserving swaps
-  (:mod:`strategies.locality`) raise locality, moving a kept claim only when each partition
-  moved buys at least one more local partition (never with ``move_kept`` false); balance is
-  never traded for locality.
+  (:mod:`strategies.locality`) raise locality, moving a kept claim only in a swap that gains
+  a local partition, at most two moves per partition gained (never with ``move_kept`` false);
+  balance is never traded for locality.
 
 Identical subscriptions take a fast path linear in the number of partitions (without racks:
 :mod:`strategies.identical`, in index space over the metadata's own partition objects, with an

@@ -39,6 +39,9 @@ from strategies.group import has_racks
 
 log = logging.getLogger("strategies")
 
+# Steps of the fixed-point search before a rebalance gives up moving kept partitions.
+_FIXED_POINT_STEPS = 6
+
 
 class CooperativeStickyAssignor(Assignor):
     """Java-compatible cooperative-sticky assignment (COOPERATIVE preferred, EAGER supported)."""
@@ -54,28 +57,70 @@ class CooperativeStickyAssignor(Assignor):
                        ) -> GroupAssignment:
         """The target the next round confirms, so no revoked partition returns to its owner.
 
-        When the cautious target (no kept partition moved for rack locality) needs nothing
-        withheld, it is the answer and no second round is needed. Otherwise members revoke
-        anyway, so the full target (which may also move kept partitions to their replicas'
-        racks) is taken, and the cautious target is re-run on what the round hands out (every
-        member owning its share minus the withheld partitions) until that share stops
-        changing. A cautious re-run keeps everything handed out (part of a balanced
-        assignment) and may only add to it, so the loop ends; the next round, fed exactly that
-        ownership, computes the same cautious target and hands it all out: nothing revoked now
-        is given back, nothing handed out now is revoked.
+        Round 1 hands out ``H`` (the target minus partitions moving between members); round 2
+        sees each member owning its share of ``H`` and computes its own answer. Round 1 hands
+        out an ``H`` that is a *fixed point* where one is found: the answer round 2 computes
+        from ``H``, minus the transfers it would withhold from the members' first ownership, is
+        ``H`` again. Round 2 then revokes nothing and gives no member a partition it revoked in
+        round 1. Round 2 is computed here exactly as it will be computed then.
+
+        Round 2 always starts with some partition owned by nobody (one revoked in round 1), and
+        a round in which something is unowned but nothing must move never moves a kept
+        partition (it answers with the cautious target, which keeps every claim). So round 2
+        never revokes: the group settles in two rounds. With racks, a round in which every
+        partition is owned and nothing must move may move kept partitions to their replicas'
+        racks, when a fixed point confirms it; otherwise it moves none.
         """
         return self._settle(group, cluster)[0]
 
-    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata
+    def _settle(self, group: GroupSubscription, cluster: ClusterMetadata, nested: bool = False
                 ) -> tuple[GroupAssignment, GroupAssignment]:
-        """The settled target and what this round hands out of it."""
-        target = self.target(group, cluster, move_kept=False)
-        handed = withhold_transfers(target, group)
-        if handed is target:
-            return target, handed
-        if has_racks(group, cluster):
-            target = self.target(group, cluster)
-            handed = withhold_transfers(target, group)
+        """The settled target and what this round hands out of it.
+
+        ``nested``: computing the next round of a rebalance (it never computes another one).
+        """
+        cautious = self.target(group, cluster, move_kept=False)
+        quiet = withhold_transfers(cautious, group) is cautious
+        racked = has_racks(group, cluster)
+        if quiet and not (racked and _all_owned(group, cluster)):
+            return cautious, cautious
+        if not racked:
+            return self._grow(group, cluster, withhold_transfers(cautious, group))
+        full = self.target(group, cluster)
+        handed = withhold_transfers(full, group)
+        if handed is full:
+            return full, full
+        starts = (handed,) if quiet else (handed, withhold_transfers(cautious, group))
+        if not nested:
+            for start in starts:
+                found = self._fixed_point(group, cluster, start)
+                if found is not None:
+                    return found
+        return (cautious, cautious) if quiet else self._grow(group, cluster, handed)
+
+    def _fixed_point(self, group: GroupSubscription, cluster: ClusterMetadata,
+                     handed: GroupAssignment) -> tuple[GroupAssignment, GroupAssignment] | None:
+        """From ``handed``, follow ``handed <- withhold(next round's hand-out)`` to a fixed
+        point: (what the next round hands out, what this one does), or ``None`` within a few
+        steps."""
+        generation = max((s.generation for s in group.values()), default=-1) + 1
+        for _ in range(_FIXED_POINT_STEPS):
+            nxt = with_ownership(group, handed.owned, generation)
+            again = self._settle(nxt, cluster, nested=True)[1]
+            again_handed = withhold_transfers(again, group)
+            if again_handed == handed:
+                return again, handed
+            handed = again_handed
+        return None
+
+    def _grow(self, group: GroupSubscription, cluster: ClusterMetadata, handed: GroupAssignment
+              ) -> tuple[GroupAssignment, GroupAssignment]:
+        """Re-run the cautious target on what the round hands out until that stops changing.
+
+        A cautious re-run keeps everything handed out (part of a balanced assignment) and may
+        only add to it, so the loop ends; the next round, fed exactly that ownership, computes
+        the same cautious target and hands it all out.
+        """
         generation = max((s.generation for s in group.values()), default=-1) + 1
         while True:
             again = self.target(with_ownership(group, handed.owned, generation), cluster,
@@ -143,6 +188,13 @@ def withhold_transfers(target: GroupAssignment, group: GroupSubscription) -> Gro
         else:
             out[m] = parts
     return GroupAssignment(MappingProxyType(out)) if withheld else target
+
+
+def _all_owned(group: GroupSubscription, cluster: ClusterMetadata) -> bool:
+    """Every partition of every subscribed topic is in some member's ``owned_partitions``."""
+    owned = {tp for sub in group.values() for tp in sub.owned_partitions}
+    topics = set().union(*(sub.topics for sub in group.values())) if group else set()
+    return all(tp in owned for t in topics for tp in cluster.partitions_of(t))
 
 
 def _grows(before: GroupAssignment, after: GroupAssignment) -> bool:

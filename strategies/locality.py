@@ -10,11 +10,13 @@ another member — costs nothing to place elsewhere). Swaps run cheapest first:
 1. cost 0 (moving partitions placed better);
 2. gain 2 for cost 1;
 3. gain 1 for cost 1, or gain 2 for cost 2;
+4. gain 1 for cost 2 (two kept partitions trade places so that one becomes local);
 
-and after each stage the free swaps run again. So a kept partition moves only when each
-partition it moves buys at least one more local partition, and never when no swap helps.
-Guarantees: every member keeps its count and its subscriptions are respected; locality never
-drops; the result is a pure function of the input.
+and after each stage the free swaps run again. So a kept partition moves only in a swap that
+gains at least one local partition and costs at most one move more than it gains (never more
+than two moves per local partition gained), and never when no swap helps. Guarantees: every
+member keeps its count and its subscriptions are respected; locality never drops; the result
+is a pure function of the input.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from strategies.core import TopicPartition
 Racks = Mapping[TopicPartition, frozenset[str]]
 _EMPTY: frozenset[str] = frozenset()
 
-# (largest cost, smallest gain) accepted at each stage; the free stage reruns between them.
-_STAGES = ((0, 1), (1, 2), (0, 1), (2, 1), (0, 1))
+# (largest cost, smallest gain, cost allowed above the gain) at each stage; the free stage
+# reruns between them.
+_FREE = (0, 1, 0)
+_STAGES = (_FREE, (1, 2, 0), _FREE, (2, 1, 0), _FREE, (2, 1, 1), _FREE)
 
 
 def improve_locality(
@@ -94,27 +98,27 @@ class _Swapper:
             if gain >= 0:
                 self.buckets.setdefault((at, to, gain, kept), []).append(tp)
 
-    def run(self, stages: tuple[tuple[int, int], ...]) -> None:
+    def run(self, stages: tuple[tuple[int, int, int], ...]) -> None:
         changed = True
         while changed:
             changed = False
-            for max_cost, min_gain in stages:
-                while self._pass(max_cost, min_gain):
+            for max_cost, min_gain, slack in stages:
+                while self._pass(max_cost, min_gain, slack):
                     changed = True
 
-    def _pass(self, max_cost: int, min_gain: int) -> bool:
+    def _pass(self, max_cost: int, min_gain: int, slack: int) -> bool:
         changed = False
         for a in self.out:
             ra = self.racks.get(a)
             for p in list(self.out[a]):
                 if self.holder.get(p) != a or self.local(p, a):
                     continue
-                if self._swap_one(p, a, ra, max_cost, min_gain):
+                if self._swap_one(p, a, ra, max_cost, min_gain, slack):
                     changed = True
         return changed
 
     def _swap_one(self, p: TopicPartition, a: str, ra: str | None, max_cost: int,
-                  min_gain: int) -> bool:
+                  min_gain: int, slack: int) -> bool:
         for rb in sorted(self.replica.get(p, _EMPTY)):
             if rb == ra:
                 continue
@@ -125,14 +129,16 @@ class _Swapper:
                     bucket = self.buckets.get((rb, ra, gain_q, kept))
                     if not bucket:
                         continue
-                    q = self._partner(bucket, p, a, rb, ra, gain_q, kept, max_cost)
+                    q = self._partner(bucket, p, a, rb, ra, gain_q, kept, max_cost,
+                                      1 + gain_q + slack)
                     if q is not None:
                         self._swap(p, a, q, self.holder[q])
                         return True
         return False
 
     def _partner(self, bucket: list[TopicPartition], p: TopicPartition, a: str, rb: str,
-                 ra: str | None, gain_q: int, kept: bool, max_cost: int) -> TopicPartition | None:
+                 ra: str | None, gain_q: int, kept: bool, max_cost: int, max_paid: int
+                 ) -> TopicPartition | None:
         """A partner from ``bucket`` for ``p``; stale entries are dropped from its end."""
         i = len(bucket) - 1
         scanned = 0
@@ -148,7 +154,7 @@ class _Swapper:
                 i -= 1
                 continue
             cost = self.cost(p, a, b) + self.cost(q, b, a)
-            if b != a and cost <= max_cost and cost <= 1 + gain_q and self._may_swap(p, a, q, b):
+            if b != a and cost <= max_cost and cost <= max_paid and self._may_swap(p, a, q, b):
                 if i == len(bucket) - 1:
                     bucket.pop()
                 return q

@@ -47,17 +47,8 @@ def test_ours_moves_no_more_partitions_than_javas(java: JavaReference, name: str
     assert ours.moved <= theirs.moved, f"partitions moved: ours {ours.moved}, Java {theirs.moved}"
 
 
-# Known gap, kept visible: cooperative-sticky moves a kept partition for rack locality only in a
-# rebalance that revokes partitions anyway (so it still settles in two rounds); Java also does
-# so in otherwise quiet rebalances and ends slightly more rack-local. Strict: a fix fails these.
-COOPERATIVE_LOCALITY_GAP = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="cooperative-sticky does not yet move kept partitions for locality in a quiet rebalance")
-
-
 @pytest.mark.parametrize("case", ["racks", "racks, mixed subscriptions"])
-@pytest.mark.parametrize("name", ["sticky",
-                                  pytest.param("cooperative-sticky", marks=COOPERATIVE_LOCALITY_GAP)])
+@pytest.mark.parametrize("name", NAMES)
 def test_ours_rack_locality_is_at_least_javas(java: JavaReference, name: str, case: str) -> None:
     ours, theirs = figures(java, name, case)
     assert theirs.judged > 0

@@ -119,3 +119,26 @@ class RevocationChurn(MembershipChurn):
 
 TestRevocationChurn = RevocationChurn.TestCase
 TestRevocationChurn.settings = settings(max_examples=80, stateful_step_count=30, deadline=None)
+
+
+def test_a_quiet_second_round_moves_no_kept_partition_for_locality() -> None:
+    # Shrunk by the churn above: a join whose first round fell back to the cautious hand-out
+    # once made the second round look for locality moves of its own, and revoke (a third round).
+    machine = RevocationChurn()
+    machine.start(counts={"t0": 5, "t1": 1, "t2": 3, "t3": 11}, seed=549, racked=True)
+    for step in [("grow", 2, "t0"), ("join", "r0", True, {"t1"}),
+                 ("join", "r0", False, {"t0", "t1", "t2", "t3"}), ("grow", 3, "t1"),
+                 ("join", "r1", True, {"t1"}), ("grow", 2, "t2"), ("grow", 4, "t1"),
+                 ("grow", 2, "t2"), ("join", "r2", True, {"t0", "t3"}),
+                 ("join", None, False, {"t0", "t1", "t2"}), ("grow", 4, "t1"), ("grow", 4, "t1"),
+                 ("grow", 2, "t2"), ("grow", 1, "t2"), ("join", None, False, {"t2"}),
+                 ("grow", 2, "t0"), ("join", "r0", True, {"t0", "t1", "t2", "t3"}),
+                 ("grow", 1, "t2"), ("join", "r1", True, {"t2"}), ("grow", 1, "t2"),
+                 ("join", None, True, {"t0", "t1", "t2", "t3"}), ("grow", 4, "t0"),
+                 ("grow", 3, "t3"), ("join", "r2", True, {"t1", "t2", "t3"}),
+                 ("join", "r1", False, {"t0"})]:
+        if step[0] == "grow":
+            machine.expand_partitions(more=step[1], topic=step[2])
+        else:
+            machine.join(rack=step[1], static=step[2], topics=step[3])
+        machine.nobody_owns_a_partition_twice()
