@@ -149,9 +149,11 @@ class Simulation:
         return self.timing.metadata_refresh_s / 2
 
     def _new_member_id(self, name: str) -> str:
-        """The id the coordinator hands a (re)joining member, drawn from the seeded generator
-        (drawn even when ``member_ids`` overrides it, so the rest of the run stays the same)."""
-        drawn = f"consumer-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
+        """The id the coordinator hands a (re)joining member: as a broker makes it, the member's
+        ``client.id`` (its name here, as the live runs set it) and a UUID, drawn from the seeded
+        generator (drawn even when ``member_ids`` overrides it, so the rest of the run stays the
+        same). Assignors break ties by member id, so the names order the members as live."""
+        drawn = f"{name}-{uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
         n = self._starts.get(name, 0)
         self._starts[name] = n + 1
         return self._member_ids.get((name, n), drawn)
