@@ -44,7 +44,7 @@ from strategies.core import (
     MemberSubscription,
     TopicPartition,
 )
-from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
+from strategies.group import PreparedGroup, has_racks, prepare
 from strategies.identical import assign_identical, quotas
 from strategies.locality import improve_locality
 
@@ -52,6 +52,7 @@ log = logging.getLogger("strategies")
 
 Claim = tuple[Sequence[TopicPartition], int]
 Claims = Mapping[str, Claim]
+_Holdings = dict[str, dict[str, list[TopicPartition]]]
 
 
 def sticky_assignment(
@@ -70,6 +71,9 @@ def sticky_assignment(
     topics = _common_topics(g)
     if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
         return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
+    if racks is None:  # already sorted, as GroupAssignment keeps them
+        return GroupAssignment(MappingProxyType(_sorted_holdings(g.members, *_general_path(
+            g, cluster, kept, None))))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
 
@@ -160,7 +164,11 @@ def balance(
     if identical:
         out = _fast_path(g, cluster, kept, racks)
     else:
-        out = _general_path(g, cluster, kept, racks)
+        sticky, fresh = _general_path(g, cluster, kept, racks)
+        if racks is None:
+            return _sorted_holdings(g.members, sticky, fresh)
+        out = {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
+               for m in g.members}
     if racks is not None:
         previous = {tp: m for m, parts in kept.items() for tp in parts}
         improve_locality(out, previous, racks, cluster.replica_racks,
@@ -273,7 +281,8 @@ def _general_path(
     cluster: ClusterMetadata,
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None,
-) -> dict[str, list[TopicPartition]]:
+) -> tuple[_Holdings, _Holdings]:
+    """Per member and topic, the claims it keeps and the partitions newly placed with it."""
     members = g.members
     pos = {m: i for i, m in enumerate(members)}
     subscribers = g.subscribers()
@@ -286,15 +295,17 @@ def _general_path(
             sticky[m].setdefault(tp.topic, []).append(tp)
             taken.add(tp)
 
+    rank = {t: i for i, t in enumerate(g.all_topics)}  # all_topics is in Java string order
     by_set: dict[frozenset[str], tuple[str, ...]] = {}
-    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
+    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=rank.__getitem__)))
                for m, ts in g.topics.items()}
 
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
-    order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
-    pools = {t: _free_partitions((t,), cluster, taken) for t in order}
+    order = sorted(g.all_topics, key=lambda t: len(subscribers[t]))  # stable: then Java order
     if racks is None and not taken:
-        _fill_to_level(members, ordered, count, pos, pools, fresh)
+        pools = _fill_to_level(members, ordered, g.all_topics, count, cluster, fresh)
+    else:
+        pools = {t: _free_partitions((t,), cluster, taken) for t in order}
     for t in order:
         subs = subscribers[t]
         free = pools[t]
@@ -327,37 +338,51 @@ def _general_path(
             break
         poorest.changed(ends)
 
-    return {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
+    return sticky, fresh
+
+
+def _sorted_holdings(members: Sequence[str], sticky: _Holdings, fresh: _Holdings
+                     ) -> dict[str, tuple[TopicPartition, ...]]:
+    """Member -> its kept and newly placed partitions, sorted."""
+    return {m: tuple(sorted(chain.from_iterable(chain(sticky[m].values(), fresh[m].values()))))
             for m in members}
 
 
 class _Poorest:
-    """Per topic, its subscribers in a heap by (count, member order), refreshed lazily: every
-    count change pushes the member again into the heaps of its topics; stale entries are
-    dropped when they surface."""
+    """Per topic, its subscribers in a heap by (count, member order), built when the topic is
+    first asked about and refreshed lazily: every count change pushes the member again into
+    the built heaps of its topics; stale entries are dropped when they surface."""
 
     def __init__(self, count: dict[str, int], pos: dict[str, int],
                  subscribers: Mapping[str, list[str]], topics: Mapping[str, frozenset[str]]
                  ) -> None:
         self.count = count
         self.pos = pos
+        self.subscribers = subscribers
         self.topics = topics
-        self.heaps = {t: [(count[m], pos[m], m) for m in subs] for t, subs in subscribers.items()}
-        for heap in self.heaps.values():
-            heapq.heapify(heap)
+        self.heaps: dict[str, list[tuple[int, int, str]]] = {}
 
     def of(self, topic: str) -> str:
-        heap = self.heaps[topic]
+        heap = self.heaps.get(topic)
         count = self.count
+        if heap is None:
+            pos = self.pos
+            heap = self.heaps[topic] = [(count[m], pos[m], m) for m in self.subscribers[topic]]
+            heapq.heapify(heap)
         while heap[0][0] != count[heap[0][2]]:
             heapq.heappop(heap)
         return heap[0][2]
 
     def changed(self, members: Sequence[str]) -> None:
+        heaps = self.heaps
+        if not heaps:
+            return
         for m in members:
             entry = (self.count[m], self.pos[m], m)
             for t in self.topics[m]:
-                heapq.heappush(self.heaps[t], entry)
+                heap = heaps.get(t)
+                if heap is not None:
+                    heapq.heappush(heap, entry)
 
 
 def _direct_moves(
@@ -372,6 +397,8 @@ def _direct_moves(
     """Chains of one step: richest members first, each newly placed partition goes to the
     poorest subscriber of its topic while they differ by two or more. ``True`` if any moved."""
     low = min(count.values())
+    if max(count.values()) - low < 2:
+        return False
     rich = sorted((m for m in count if count[m] - low >= 2), key=lambda m: (-count[m], pos[m]))
     moved = False
     for src in rich:
@@ -416,8 +443,10 @@ def _apply_chains(
     poorest members take a chain from their label while the chain is still valid (``many``),
     or only the first one.
     """
-    richest = sorted(members, key=lambda m: (-count[m], pos[m]))
     low = min(count.values())
+    if max(count.values()) - low < 2:
+        return []
+    richest = sorted(members, key=count.__getitem__, reverse=True)  # stable: then member order
     root: dict[str, str] = {}
     parent: dict[str, tuple[str, str]] = {}
     expanded: set[str] = set()
@@ -469,34 +498,38 @@ def _apply_chains(
 def _fill_to_level(
     members: Sequence[str],
     topics: Mapping[str, tuple[str, ...]],
+    all_topics: Sequence[str],
     count: dict[str, int],
-    pos: dict[str, int],
-    pools: dict[str, list[TopicPartition]],
+    cluster: ClusterMetadata,
     fresh: dict[str, dict[str, list[TopicPartition]]],
-) -> None:
+) -> dict[str, list[TopicPartition]]:
     """Members with the fewest topics first, each takes free partitions up to the mean count
-    (rounded down), from its topics with the most left; what is left stays in ``pools``.
+    (rounded down), from its topics with the most left (the first of its topics in Java order
+    on a tie), each take the last ones left of that topic; returns what is left of each topic.
 
-    Used for a fresh group (nothing kept), where it leaves little for the hand-overs to fix;
-    with kept partitions the topic-by-topic filling alone leaves more chains of newly placed
-    partitions to use instead of kept ones."""
-    total = sum(count.values()) + sum(len(p) for p in pools.values())
-    level = total // len(members)
-    for m in sorted(members, key=lambda m: (len(topics[m]), pos[m])):
+    Used for a fresh group (nothing kept, nothing taken), where it leaves little for the
+    hand-overs to fix; with kept partitions the topic-by-topic filling alone leaves more
+    chains of newly placed partitions to use instead of kept ones."""
+    parts = {t: cluster.partitions_of(t) for t in all_topics}
+    left = {t: len(p) for t, p in parts.items()}
+    level = (sum(count.values()) + sum(left.values())) // len(members)
+    for m in sorted(members, key=lambda m: len(topics[m])):  # stable: then member order
         room = level - count[m]
+        mine = topics[m]
+        if room <= 0 or not mine:
+            continue
+        got = fresh[m]
         while room > 0:
-            best = None
-            for t in topics[m]:
-                if pools[t] and (best is None or len(pools[t]) > len(pools[best])):
-                    best = t
-            if best is None:
+            best = max(mine, key=left.__getitem__)  # the first with the most left
+            n = left[best]
+            if n == 0:
                 break
-            pool = pools[best]
-            take = pool[len(pool) - min(room, len(pool)):]
-            del pool[len(pool) - len(take):]
-            fresh[m].setdefault(best, []).extend(take)
-            count[m] += len(take)
-            room -= len(take)
+            take = min(room, n)
+            left[best] = n - take
+            got.setdefault(best, []).extend(parts[best][n - take:n])
+            count[m] += take
+            room -= take
+    return {t: list(p[:left[t]]) for t, p in parts.items()}
 
 
 def _water_fill(
@@ -511,7 +544,7 @@ def _water_fill(
     taking one more; each takes a contiguous run of ``free``."""
     if not free:
         return
-    order = sorted(subs, key=lambda m: (count[m], pos[m]))
+    order = sorted(subs, key=count.__getitem__)  # subs are in member order; the sort is stable
     n = len(free)
     j = 0
     prefix = 0
