@@ -71,7 +71,7 @@ def sticky_assignment(
     topics = _common_topics(g)
     if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
         return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
-    if racks is None:  # already sorted, as GroupAssignment keeps them
+    if racks is None and g.members:  # already sorted, as GroupAssignment keeps them
         return GroupAssignment(MappingProxyType(_sorted_holdings(g.members, *_general_path(
             g, cluster, kept, None))))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))

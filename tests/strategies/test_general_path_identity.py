@@ -28,7 +28,7 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, MemberSubscription], ClusterMetada
     fresh = draw(st.booleans())
     claimable = [TopicPartition(t, p) for t in topics for p in range(counts[t] + 2)]
     group: dict[str, MemberSubscription] = {}
-    for i in range(draw(st.integers(1, 14))):
+    for i in range(draw(st.integers(0, 14))):
         member = f"m{draw(st.integers(0, 99)):02d}-{i}"
         subs = frozenset(draw(st.lists(st.sampled_from(topics + ["gone"]), min_size=1,
                                        unique=True)))
