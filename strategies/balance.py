@@ -35,6 +35,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, filterfalse
+from operator import itemgetter
 from types import MappingProxyType
 
 from strategies.core import (
@@ -343,9 +344,23 @@ def _general_path(
 
 def _sorted_holdings(members: Sequence[str], sticky: _Holdings, fresh: _Holdings
                      ) -> dict[str, tuple[TopicPartition, ...]]:
-    """Member -> its kept and newly placed partitions, sorted."""
-    return {m: tuple(sorted(chain.from_iterable(chain(sticky[m].values(), fresh[m].values()))))
-            for m in members}
+    """Member -> its kept and newly placed partitions, sorted (topic by topic, each topic's
+    by number: the order of :class:`TopicPartition`, a topic's partitions being distinct)."""
+    number = itemgetter(1)
+    out: dict[str, tuple[TopicPartition, ...]] = {}
+    for m in members:
+        kept, placed = sticky[m], fresh[m]
+        if not kept and len(placed) == 1:
+            (parts,) = placed.values()
+            out[m] = tuple(sorted(parts, key=number))
+            continue
+        by_topic: dict[str, list[TopicPartition]] = {}
+        for held in (kept, placed):
+            for topic, parts in held.items():
+                by_topic.setdefault(topic, []).extend(parts)
+        out[m] = tuple(chain.from_iterable(
+            sorted(parts, key=number) for _, parts in sorted(by_topic.items())))
+    return out
 
 
 class _Poorest:
@@ -513,7 +528,8 @@ def _fill_to_level(
     parts = {t: cluster.partitions_of(t) for t in all_topics}
     left = {t: len(p) for t, p in parts.items()}
     level = (sum(count.values()) + sum(left.values())) // len(members)
-    for m in sorted(members, key=lambda m: len(topics[m])):  # stable: then member order
+    width = dict(zip(members, map(len, map(topics.__getitem__, members)), strict=True))
+    for m in sorted(members, key=width.__getitem__):  # stable: then member order
         room = level - count[m]
         mine = topics[m]
         if room <= 0 or not mine:

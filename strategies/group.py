@@ -61,8 +61,11 @@ def prepare(group: GroupSubscription, cluster: ClusterMetadata) -> PreparedGroup
                         member_id, sub.member_id)
         good = known.get(sub.topics)
         if good is None:
-            good = known[sub.topics] = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
-            dropped.update(sub.topics - good)
+            if all(map(counts.get, sub.topics)):  # all known, none empty (counts are >= 0)
+                good = known[sub.topics] = sub.topics
+            else:
+                good = known[sub.topics] = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
+                dropped.update(sub.topics - good)
         topics[member_id] = good
     for t in sorted(dropped):
         if t in counts:
