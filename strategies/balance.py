@@ -73,8 +73,9 @@ def sticky_assignment(
     if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
         return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
     if racks is None and g.members:  # already sorted, as GroupAssignment keeps them
-        return GroupAssignment(MappingProxyType(_sorted_holdings(g.members, *_general_path(
-            g, cluster, kept, None))))
+        sticky, fresh = _general_path(g, cluster, kept, None)
+        return GroupAssignment(MappingProxyType(_sorted_holdings(g.members, sticky, fresh,
+                                                                 cluster)))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
 
@@ -167,7 +168,7 @@ def balance(
     else:
         sticky, fresh = _general_path(g, cluster, kept, racks)
         if racks is None:
-            return _sorted_holdings(g.members, sticky, fresh)
+            return _sorted_holdings(g.members, sticky, fresh, cluster)
         out = {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
                for m in g.members}
     if racks is not None:
@@ -285,21 +286,22 @@ def _general_path(
 ) -> tuple[_Holdings, _Holdings]:
     """Per member and topic, the claims it keeps and the partitions newly placed with it."""
     members = g.members
-    pos = {m: i for i, m in enumerate(members)}
+    pos = dict(zip(members, range(len(members)), strict=True))
     subscribers = g.subscribers()
-    count = {m: len(kept[m]) for m in members}
-    sticky: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}
-    fresh: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}
+    held = list(map(kept.__getitem__, members))
+    count = dict(zip(members, map(len, held), strict=True))
+    sticky: _Holdings = {m: {} for m in members}
+    fresh: _Holdings = {m: {} for m in members}
     taken: set[TopicPartition] = set()
-    for m in members:
-        for tp in kept[m]:
-            sticky[m].setdefault(tp.topic, []).append(tp)
-            taken.add(tp)
+    if any(held):
+        for m, parts in zip(members, held, strict=True):
+            for tp in parts:
+                sticky[m].setdefault(tp.topic, []).append(tp)
+                taken.add(tp)
 
     rank = {t: i for i, t in enumerate(g.all_topics)}  # all_topics is in Java string order
-    by_set: dict[frozenset[str], tuple[str, ...]] = {}
-    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=rank.__getitem__)))
-               for m, ts in g.topics.items()}
+    by_set = {ts: tuple(sorted(ts, key=rank.__getitem__)) for ts in set(g.topics.values())}
+    ordered = dict(zip(g.topics, map(by_set.__getitem__, g.topics.values()), strict=True))
 
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
     order = sorted(g.all_topics, key=lambda t: len(subscribers[t]))  # stable: then Java order
@@ -342,17 +344,23 @@ def _general_path(
     return sticky, fresh
 
 
-def _sorted_holdings(members: Sequence[str], sticky: _Holdings, fresh: _Holdings
-                     ) -> dict[str, tuple[TopicPartition, ...]]:
+def _sorted_holdings(members: Sequence[str], sticky: _Holdings, fresh: _Holdings,
+                     cluster: ClusterMetadata) -> dict[str, tuple[TopicPartition, ...]]:
     """Member -> its kept and newly placed partitions, sorted (topic by topic, each topic's
-    by number: the order of :class:`TopicPartition`, a topic's partitions being distinct)."""
+    by number: the order of :class:`TopicPartition`, a topic's partitions being distinct);
+    the lists of ``fresh`` are sorted in place."""
     number = itemgetter(1)
     out: dict[str, tuple[TopicPartition, ...]] = {}
     for m in members:
         kept, placed = sticky[m], fresh[m]
         if not kept and len(placed) == 1:
             (parts,) = placed.values()
-            out[m] = tuple(sorted(parts, key=number))
+            run = tuple(parts)
+            if run and run == cluster.partitions_of(run[0][0])[run[0][1]:run[0][1] + len(run)]:
+                out[m] = run  # one run of consecutive partitions, in order (as filled)
+            else:
+                parts.sort(key=number)
+                out[m] = tuple(parts)
             continue
         by_topic: dict[str, list[TopicPartition]] = {}
         for held in (kept, placed):
@@ -525,27 +533,30 @@ def _fill_to_level(
     Used for a fresh group (nothing kept, nothing taken), where it leaves little for the
     hand-overs to fix; with kept partitions the topic-by-topic filling alone leaves more
     chains of newly placed partitions to use instead of kept ones."""
-    parts = {t: cluster.partitions_of(t) for t in all_topics}
+    parts = {t: list(cluster.partitions_of(t)) for t in all_topics}
     left = {t: len(p) for t, p in parts.items()}
     level = (sum(count.values()) + sum(left.values())) // len(members)
     width = dict(zip(members, map(len, map(topics.__getitem__, members)), strict=True))
+    size = left.__getitem__
     for m in sorted(members, key=width.__getitem__):  # stable: then member order
-        room = level - count[m]
         mine = topics[m]
+        room = start = level - count[m]
         if room <= 0 or not mine:
             continue
-        got = fresh[m]
-        while room > 0:
-            best = max(mine, key=left.__getitem__)  # the first with the most left
+        got = fresh[m]  # empty: nothing is placed before; each topic is taken from once
+        while True:
+            best = mine[0] if len(mine) == 1 else max(mine, key=size)  # first with most left
             n = left[best]
             if n == 0:
                 break
-            take = min(room, n)
+            take = room if room < n else n
             left[best] = n - take
-            got.setdefault(best, []).extend(parts[best][n - take:n])
-            count[m] += take
+            got[best] = parts[best][n - take:n]
             room -= take
-    return {t: list(p[:left[t]]) for t, p in parts.items()}
+            if room == 0:
+                break
+        count[m] += start - room
+    return {t: p[:left[t]] for t, p in parts.items()}
 
 
 def _water_fill(

@@ -39,9 +39,10 @@ class PreparedGroup:
     def subscribers(self) -> dict[str, list[str]]:
         """Each topic of ``all_topics`` -> the members subscribed to it, in member order."""
         out: dict[str, list[str]] = {t: [] for t in self.all_topics}
+        add = {t: members.append for t, members in out.items()}
         for m in self.members:
             for t in self.topics[m]:
-                out[t].append(m)
+                add[t](m)
         return out
 
 
