@@ -46,7 +46,7 @@ from strategies.core import (
     TopicPartition,
 )
 from strategies.group import PreparedGroup, has_racks, prepare
-from strategies.identical import assign_identical, quotas
+from strategies.identical import _stickyext, assign_identical, quotas
 from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
@@ -74,7 +74,7 @@ def sticky_assignment(
         return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
     if racks is None and g.members:  # already sorted, as GroupAssignment keeps them
         sticky, fresh = _general_path(g, cluster, kept, None)
-        return GroupAssignment(MappingProxyType(_sorted_holdings(g.members, sticky, fresh,
+        return GroupAssignment(MappingProxyType(_sorted_holdings(g, sticky, fresh,
                                                                  cluster)))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
@@ -168,7 +168,7 @@ def balance(
     else:
         sticky, fresh = _general_path(g, cluster, kept, racks)
         if racks is None:
-            return _sorted_holdings(g.members, sticky, fresh, cluster)
+            return _sorted_holdings(g, sticky, fresh, cluster)
         out = {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
                for m in g.members}
     if racks is not None:
@@ -344,31 +344,46 @@ def _general_path(
     return sticky, fresh
 
 
-def _sorted_holdings(members: Sequence[str], sticky: _Holdings, fresh: _Holdings,
+def _sorted_holdings(g: PreparedGroup, sticky: _Holdings, fresh: _Holdings,
                      cluster: ClusterMetadata) -> dict[str, tuple[TopicPartition, ...]]:
-    """Member -> its kept and newly placed partitions, sorted (topic by topic, each topic's
-    by number: the order of :class:`TopicPartition`, a topic's partitions being distinct);
-    the lists of ``fresh`` are sorted in place."""
-    number = itemgetter(1)
+    """Member -> its kept and newly placed partitions, sorted."""
+    interned = {t: cluster.partitions_of(t) for t in g.all_topics}
+    runs = (_runs_pure if _stickyext is None else _stickyext.runs)(g.members, sticky, fresh,
+                                                                   interned)
+    return {m: runs[m] if m in runs else _sorted_one(sticky[m], fresh[m]) for m in g.members}
+
+
+def _runs_pure(members: tuple[str, ...], sticky: _Holdings, fresh: _Holdings,
+               interned: dict[str, tuple[TopicPartition, ...]]
+               ) -> dict[str, tuple[TopicPartition, ...]]:
+    """The members holding nothing kept and newly placed partitions of one topic that are one
+    run of consecutive partitions in order (as filled), with that run (twin of the compiled
+    ``runs``); the others are left out."""
     out: dict[str, tuple[TopicPartition, ...]] = {}
     for m in members:
-        kept, placed = sticky[m], fresh[m]
-        if not kept and len(placed) == 1:
-            (parts,) = placed.values()
-            run = tuple(parts)
-            if run and run == cluster.partitions_of(run[0][0])[run[0][1]:run[0][1] + len(run)]:
-                out[m] = run  # one run of consecutive partitions, in order (as filled)
-            else:
-                parts.sort(key=number)
-                out[m] = tuple(parts)
+        placed = fresh[m]
+        if sticky[m] or len(placed) != 1:
             continue
-        by_topic: dict[str, list[TopicPartition]] = {}
-        for held in (kept, placed):
-            for topic, parts in held.items():
-                by_topic.setdefault(topic, []).extend(parts)
-        out[m] = tuple(chain.from_iterable(
-            sorted(parts, key=number) for _, parts in sorted(by_topic.items())))
+        (parts,) = placed.values()
+        if parts:
+            topic, first = parts[0]
+            run = tuple(parts)
+            if run == interned[topic][first:first + len(run)]:
+                out[m] = run
     return out
+
+
+def _sorted_one(kept: dict[str, list[TopicPartition]], placed: dict[str, list[TopicPartition]]
+                ) -> tuple[TopicPartition, ...]:
+    """``kept`` and ``placed`` as one sorted tuple (topic by topic, each topic's by number: the
+    order of :class:`TopicPartition`, a topic's partitions being distinct)."""
+    by_topic: dict[str, list[TopicPartition]] = {}
+    for held in (kept, placed):
+        for topic, parts in held.items():
+            by_topic.setdefault(topic, []).extend(parts)
+    number = itemgetter(1)
+    return tuple(chain.from_iterable(
+        sorted(parts, key=number) for _, parts in sorted(by_topic.items())))
 
 
 class _Poorest:
@@ -537,8 +552,26 @@ def _fill_to_level(
     left = {t: len(p) for t, p in parts.items()}
     level = (sum(count.values()) + sum(left.values())) // len(members)
     width = dict(zip(members, map(len, map(topics.__getitem__, members)), strict=True))
+    order = sorted(members, key=width.__getitem__)  # stable: then member order
+    fill = _fill_pure if _stickyext is None else _stickyext.fill
+    fill(order, topics, count, level, left, parts, fresh)
+    return {t: p[:left[t]] for t, p in parts.items()}
+
+
+def _fill_pure(
+    order: list[str],
+    topics: Mapping[str, tuple[str, ...]],
+    count: dict[str, int],
+    level: int,
+    left: dict[str, int],
+    parts: dict[str, list[TopicPartition]],
+    fresh: _Holdings,
+) -> None:
+    """The filling loop of :func:`_fill_to_level` (twin of the compiled ``fill``): each member
+    of ``order`` takes up to ``level`` from the ends of ``parts`` (``left[t]`` of topic ``t``
+    still free), the topic with the most left first."""
     size = left.__getitem__
-    for m in sorted(members, key=width.__getitem__):  # stable: then member order
+    for m in order:
         mine = topics[m]
         room = start = level - count[m]
         if room <= 0 or not mine:
@@ -556,7 +589,6 @@ def _fill_to_level(
             if room == 0:
                 break
         count[m] += start - room
-    return {t: p[:left[t]] for t, p in parts.items()}
 
 
 def _water_fill(

@@ -1,11 +1,15 @@
 """The sticky engine's general path gives exactly the assignment of its frozen predecessor
 (``frozen_balance``, the engine before it was sped up) for every input: mixed and identical
 subscriptions, fresh groups and claims (contested, gone, unsubscribed), racks or none, topic
-names whose Java and Python orders differ, members left with no assignable topic."""
+names whose Java and Python orders differ, members left with no assignable topic; with the
+compiled core and with its pure-Python twins."""
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import strategies.balance as balance
@@ -50,17 +54,31 @@ def assert_same(group: dict[str, MemberSubscription], cluster: ClusterMetadata,
     assert all(list(tps) == sorted(tps) for tps in new.owned.values())
 
 
-@settings(max_examples=600, deadline=None)
+@pytest.fixture(params=["compiled", "pure"])
+def core(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run with the compiled core, then with the pure-Python twins in its place."""
+    saved = balance._stickyext
+    if request.param == "pure":
+        balance._stickyext = None
+    else:
+        assert saved is not None, "strategies._stickyext missing: reinstall with pip install -e ."
+    try:
+        yield request.param
+    finally:
+        balance._stickyext = saved
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases())
 def test_general_path_matches_its_frozen_predecessor(
-        case: tuple[dict[str, MemberSubscription], ClusterMetadata, bool]) -> None:
+        core: str, case: tuple[dict[str, MemberSubscription], ClusterMetadata, bool]) -> None:
     assert_same(*case)
 
 
 @example(members=1000, per_topic=1000, seed=7)
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(members=st.integers(50, 400), per_topic=st.integers(20, 400), seed=st.integers(0, 99))
-def test_large_fresh_groups_match(members: int, per_topic: int, seed: int) -> None:
+def test_large_fresh_groups_match(core: str, members: int, per_topic: int, seed: int) -> None:
     import random
     rnd = random.Random(seed)
     names = [f"topic-{i:02d}" for i in range(10)]
