@@ -475,18 +475,20 @@ static PyObject *runs(PyObject *Py_UNUSED(self), PyObject *args) {
         PyObject *all = PyDict_GetItemWithError(interned, PyTuple_GET_ITEM(first, 0));
         if (all == NULL) { if (PyErr_Occurred()) goto fail; continue; }
         if (!PyTuple_Check(all) || p0 < 0 || p0 + n > PyTuple_GET_SIZE(all)) continue;
-        int same = 1;
+        int same = 1, interned_only = 1;
         for (Py_ssize_t j = 0; j < n && same; j++) {
             PyObject *a = PyList_GET_ITEM(list, j), *b = PyTuple_GET_ITEM(all, p0 + j);
             if (a != b) {
                 int eq = PyObject_RichCompareBool(a, b, Py_EQ);
                 if (eq < 0) goto fail;
                 same = eq;
+                interned_only = 0;
             }
         }
         if (!same) continue;
         PyObject *run = PyList_AsTuple(list);
         if (run == NULL) goto fail;
+        if (interned_only) PyObject_GC_UnTrack(run); /* the metadata's partitions: in no cycle */
         int err = PyDict_SetItem(out, m, run);
         Py_DECREF(run);
         if (err < 0) goto fail;

@@ -290,10 +290,12 @@ def _general_path(
     subscribers = g.subscribers()
     held = list(map(kept.__getitem__, members))
     count = dict(zip(members, map(len, held), strict=True))
-    sticky: _Holdings = {m: {} for m in members}
     fresh: _Holdings = {m: {} for m in members}
     taken: set[TopicPartition] = set()
-    if any(held):
+    if not any(held):  # nothing kept: one empty holding, never written to, for all
+        sticky: _Holdings = dict.fromkeys(members, {})
+    else:
+        sticky = {m: {} for m in members}
         for m, parts in zip(members, held, strict=True):
             for tp in parts:
                 sticky[m].setdefault(tp.topic, []).append(tp)
