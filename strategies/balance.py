@@ -25,7 +25,9 @@ constrained topics first (in bulk, by water-filling each topic's subscribers), t
 hand-overs topic by topic and improving chains of hand-overs run until none is left — first
 through newly placed partitions, then through any. Chains are found by one breadth-first search
 from all members at once, richest first, expanding each topic once, so a pass costs one walk
-over the subscriptions and applies many chains.
+over the subscriptions and applies many chains. The filling of a fresh group and the cut of
+members holding one run of consecutive partitions run in the same optional compiled core,
+each with a pure-Python twin giving the identical answer.
 """
 
 from __future__ import annotations
