@@ -10,6 +10,10 @@
  *       of partitions returned here, so the collector never walks a million items.
  *   concat(parts) -> the tuples of partitions in parts joined into one, also uncollected.
  *   assign(flat, members, kept, base) -> {member: tuple of partitions}, see identical.py.
+ *   fill(order, topics, count, level, left, parts, fresh) -> None, the fill of a fresh group
+ *       by the general sticky path (twin of balance._fill_pure).
+ *   runs(members, sticky, fresh, interned) -> {member: tuple}, the members of the general
+ *       path whose partitions are one run in order (twin of balance._runs_pure).
  *   read_assignment(buf, cls) -> the partitions of StickyAssignorUserData and the offset
  *       after them (twin of codec._read_assignment_pure; ValueError on corrupt data).
  */
@@ -374,12 +378,135 @@ done:
     return result;
 }
 
+/* Borrowed value of key in dict, or NULL with an exception set. */
+static PyObject *lookup(PyObject *dict, PyObject *key) {
+    PyObject *v = PyDict_GetItemWithError(dict, key);
+    if (v == NULL && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
+    return v;
+}
+
+/* fill(order, topics, count, level, left, parts, fresh): twin of balance._fill_pure. */
+static PyObject *fill(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *order, *topics, *count, *left, *parts, *fresh;
+    Py_ssize_t level;
+    if (!PyArg_ParseTuple(args, "O!O!O!nO!O!O!", &PyList_Type, &order, &PyDict_Type, &topics,
+                          &PyDict_Type, &count, &level, &PyDict_Type, &left, &PyDict_Type,
+                          &parts, &PyDict_Type, &fresh))
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
+        PyObject *m = PyList_GET_ITEM(order, i);
+        PyObject *mine = lookup(topics, m);
+        if (mine == NULL) return NULL;
+        if (!PyTuple_Check(mine)) return PyErr_Format(PyExc_TypeError, "topics of a member must be a tuple");
+        PyObject *c = lookup(count, m);
+        if (c == NULL) return NULL;
+        Py_ssize_t have = PyLong_AsSsize_t(c);
+        if (have == -1 && PyErr_Occurred()) return NULL;
+        Py_ssize_t k = PyTuple_GET_SIZE(mine), room = level - have, start = room;
+        if (room <= 0 || k == 0) continue;
+        PyObject *got = lookup(fresh, m);
+        if (got == NULL) return NULL;
+        if (!PyDict_Check(got)) return PyErr_Format(PyExc_TypeError, "fresh of a member must be a dict");
+        for (;;) {
+            PyObject *best = NULL;
+            Py_ssize_t n = -1;
+            for (Py_ssize_t j = 0; j < k; j++) {  /* the first with the most left */
+                PyObject *t = PyTuple_GET_ITEM(mine, j);
+                PyObject *v = lookup(left, t);
+                if (v == NULL) return NULL;
+                Py_ssize_t x = PyLong_AsSsize_t(v);
+                if (x == -1 && PyErr_Occurred()) return NULL;
+                if (x > n) { n = x; best = t; }
+            }
+            if (n <= 0) break;
+            Py_ssize_t take = room < n ? room : n;
+            PyObject *pool = lookup(parts, best);
+            if (pool == NULL) return NULL;
+            if (!PyList_Check(pool) || PyList_GET_SIZE(pool) < n)
+                return PyErr_Format(PyExc_ValueError, "parts of a topic must be a list of its size");
+            PyObject *run = PyList_GetSlice(pool, n - take, n);
+            if (run == NULL) return NULL;
+            int err = PyDict_SetItem(got, best, run);
+            Py_DECREF(run);
+            if (err < 0) return NULL;
+            PyObject *rest = PyLong_FromSsize_t(n - take);
+            if (rest == NULL) return NULL;
+            err = PyDict_SetItem(left, best, rest);  /* best stays alive: topics holds it */
+            Py_DECREF(rest);
+            if (err < 0) return NULL;
+            room -= take;
+            if (room == 0) break;
+        }
+        PyObject *now = PyLong_FromSsize_t(have + start - room);
+        if (now == NULL) return NULL;
+        int err = PyDict_SetItem(count, m, now);
+        Py_DECREF(now);
+        if (err < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* runs(members, sticky, fresh, interned) -> {member: tuple}: for each member holding no kept
+ * partition and newly placed partitions of one topic that are one run of consecutive partitions
+ * in order (equal to a slice of interned[topic]), that run as a tuple; the others are left out. */
+static PyObject *runs(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *members, *sticky, *fresh, *interned;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyTuple_Type, &members, &PyDict_Type, &sticky,
+                          &PyDict_Type, &fresh, &PyDict_Type, &interned))
+        return NULL;
+    PyObject *out = PyDict_New();
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(members); i++) {
+        PyObject *m = PyTuple_GET_ITEM(members, i);
+        PyObject *kept = lookup(sticky, m), *placed;
+        if (kept == NULL) goto fail;
+        if (!PyDict_Check(kept) || PyDict_GET_SIZE(kept) != 0) continue;
+        if ((placed = lookup(fresh, m)) == NULL) goto fail;
+        if (!PyDict_Check(placed) || PyDict_GET_SIZE(placed) != 1) continue;
+        Py_ssize_t at = 0;
+        PyObject *topic, *list;
+        PyDict_Next(placed, &at, &topic, &list);
+        if (!PyList_Check(list) || PyList_GET_SIZE(list) == 0) continue;
+        Py_ssize_t n = PyList_GET_SIZE(list);
+        PyObject *first = PyList_GET_ITEM(list, 0);
+        if (!PyTuple_Check(first) || PyTuple_GET_SIZE(first) != 2) continue;
+        Py_ssize_t p0 = PyLong_AsSsize_t(PyTuple_GET_ITEM(first, 1));
+        if (p0 == -1 && PyErr_Occurred()) { PyErr_Clear(); continue; }
+        PyObject *all = PyDict_GetItemWithError(interned, PyTuple_GET_ITEM(first, 0));
+        if (all == NULL) { if (PyErr_Occurred()) goto fail; continue; }
+        if (!PyTuple_Check(all) || p0 < 0 || p0 + n > PyTuple_GET_SIZE(all)) continue;
+        int same = 1, interned_only = 1;
+        for (Py_ssize_t j = 0; j < n && same; j++) {
+            PyObject *a = PyList_GET_ITEM(list, j), *b = PyTuple_GET_ITEM(all, p0 + j);
+            if (a != b) {
+                int eq = PyObject_RichCompareBool(a, b, Py_EQ);
+                if (eq < 0) goto fail;
+                same = eq;
+                interned_only = 0;
+            }
+        }
+        if (!same) continue;
+        PyObject *run = PyList_AsTuple(list);
+        if (run == NULL) goto fail;
+        if (interned_only) PyObject_GC_UnTrack(run); /* the metadata's partitions: in no cycle */
+        int err = PyDict_SetItem(out, m, run);
+        Py_DECREF(run);
+        if (err < 0) goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"read_assignment", read_assignment, METH_VARARGS,
      "read_assignment(buf, cls) -> (tuple of cls((topic, n)), end) of StickyAssignorUserData"},
     {"partitions", partitions, METH_VARARGS, "partitions(cls, topic, numbers) -> tuple of cls((topic, n))"},
     {"concat", concat, METH_O, "concat(tuple of tuples of partitions) -> one tuple"},
     {"assign", assign, METH_VARARGS, "assign(flat, members, kept, base) -> {member: partitions}"},
+    {"runs", runs, METH_VARARGS, "runs(members, sticky, fresh, interned) -> {member: run}, see balance.py"},
+    {"fill", fill, METH_VARARGS, "fill(order, topics, count, level, left, parts, fresh), see balance.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,3 +11,18 @@ def assign(
     base: dict[str, int],
 ) -> dict[str, tuple[TopicPartition, ...]]: ...
 def read_assignment(buf: bytes, cls: type[TopicPartition]) -> tuple[tuple[TopicPartition, ...], int]: ...
+def fill(
+    order: list[str],
+    topics: dict[str, tuple[str, ...]],
+    count: dict[str, int],
+    level: int,
+    left: dict[str, int],
+    parts: dict[str, list[TopicPartition]],
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+) -> None: ...
+def runs(
+    members: tuple[str, ...],
+    sticky: dict[str, dict[str, list[TopicPartition]]],
+    fresh: dict[str, dict[str, list[TopicPartition]]],
+    interned: dict[str, tuple[TopicPartition, ...]],
+) -> dict[str, tuple[TopicPartition, ...]]: ...

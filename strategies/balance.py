@@ -25,7 +25,9 @@ constrained topics first (in bulk, by water-filling each topic's subscribers), t
 hand-overs topic by topic and improving chains of hand-overs run until none is left — first
 through newly placed partitions, then through any. Chains are found by one breadth-first search
 from all members at once, richest first, expanding each topic once, so a pass costs one walk
-over the subscriptions and applies many chains.
+over the subscriptions and applies many chains. The filling of a fresh group and the cut of
+members holding one run of consecutive partitions run in the same optional compiled core,
+each with a pure-Python twin giving the identical answer.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, filterfalse
+from operator import itemgetter
 from types import MappingProxyType
 
 from strategies.core import (
@@ -44,14 +47,15 @@ from strategies.core import (
     MemberSubscription,
     TopicPartition,
 )
-from strategies.group import PreparedGroup, has_racks, java_str_key, prepare
-from strategies.identical import assign_identical, quotas
+from strategies.group import PreparedGroup, has_racks, prepare
+from strategies.identical import _stickyext, assign_identical, quotas
 from strategies.locality import improve_locality
 
 log = logging.getLogger("strategies")
 
 Claim = tuple[Sequence[TopicPartition], int]
 Claims = Mapping[str, Claim]
+_Holdings = dict[str, dict[str, list[TopicPartition]]]
 
 
 def sticky_assignment(
@@ -70,6 +74,10 @@ def sticky_assignment(
     topics = _common_topics(g)
     if racks is None and topics is not None:  # already sorted, as GroupAssignment keeps them
         return GroupAssignment(MappingProxyType(assign_identical(g.members, topics, cluster, kept)))
+    if racks is None and g.members:  # already sorted, as GroupAssignment keeps them
+        sticky, fresh = _general_path(g, cluster, kept, None)
+        return GroupAssignment(MappingProxyType(_sorted_holdings(g, sticky, fresh,
+                                                                 cluster)))
     return GroupAssignment.of(balance(g, cluster, kept, racks, move_kept))
 
 
@@ -160,7 +168,11 @@ def balance(
     if identical:
         out = _fast_path(g, cluster, kept, racks)
     else:
-        out = _general_path(g, cluster, kept, racks)
+        sticky, fresh = _general_path(g, cluster, kept, racks)
+        if racks is None:
+            return _sorted_holdings(g, sticky, fresh, cluster)
+        out = {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
+               for m in g.members}
     if racks is not None:
         previous = {tp: m for m, parts in kept.items() for tp in parts}
         improve_locality(out, previous, racks, cluster.replica_racks,
@@ -273,28 +285,34 @@ def _general_path(
     cluster: ClusterMetadata,
     kept: Mapping[str, list[TopicPartition]],
     racks: Mapping[str, str | None] | None,
-) -> dict[str, list[TopicPartition]]:
+) -> tuple[_Holdings, _Holdings]:
+    """Per member and topic, the claims it keeps and the partitions newly placed with it."""
     members = g.members
-    pos = {m: i for i, m in enumerate(members)}
+    pos = dict(zip(members, range(len(members)), strict=True))
     subscribers = g.subscribers()
-    count = {m: len(kept[m]) for m in members}
-    sticky: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}
-    fresh: dict[str, dict[str, list[TopicPartition]]] = {m: {} for m in members}
+    held = list(map(kept.__getitem__, members))
+    count = dict(zip(members, map(len, held), strict=True))
+    fresh: _Holdings = {m: {} for m in members}
     taken: set[TopicPartition] = set()
-    for m in members:
-        for tp in kept[m]:
-            sticky[m].setdefault(tp.topic, []).append(tp)
-            taken.add(tp)
+    if not any(held):  # nothing kept: one empty holding, never written to, for all
+        sticky: _Holdings = dict.fromkeys(members, {})
+    else:
+        sticky = {m: {} for m in members}
+        for m, parts in zip(members, held, strict=True):
+            for tp in parts:
+                sticky[m].setdefault(tp.topic, []).append(tp)
+                taken.add(tp)
 
-    by_set: dict[frozenset[str], tuple[str, ...]] = {}
-    ordered = {m: by_set.get(ts) or by_set.setdefault(ts, tuple(sorted(ts, key=java_str_key)))
-               for m, ts in g.topics.items()}
+    rank = {t: i for i, t in enumerate(g.all_topics)}  # all_topics is in Java string order
+    by_set = {ts: tuple(sorted(ts, key=rank.__getitem__)) for ts in set(g.topics.values())}
+    ordered = dict(zip(g.topics, map(by_set.__getitem__, g.topics.values()), strict=True))
 
     # 1. Free partitions to the least loaded subscriber, most constrained topics first.
-    order = sorted(g.all_topics, key=lambda t: (len(subscribers[t]), java_str_key(t)))
-    pools = {t: _free_partitions((t,), cluster, taken) for t in order}
+    order = sorted(g.all_topics, key=lambda t: len(subscribers[t]))  # stable: then Java order
     if racks is None and not taken:
-        _fill_to_level(members, ordered, count, pos, pools, fresh)
+        pools = _fill_to_level(members, ordered, g.all_topics, count, cluster, fresh)
+    else:
+        pools = {t: _free_partitions((t,), cluster, taken) for t in order}
     for t in order:
         subs = subscribers[t]
         free = pools[t]
@@ -327,37 +345,86 @@ def _general_path(
             break
         poorest.changed(ends)
 
-    return {m: list(chain.from_iterable(chain(sticky[m].values(), fresh[m].values())))
-            for m in members}
+    return sticky, fresh
+
+
+def _sorted_holdings(g: PreparedGroup, sticky: _Holdings, fresh: _Holdings,
+                     cluster: ClusterMetadata) -> dict[str, tuple[TopicPartition, ...]]:
+    """Member -> its kept and newly placed partitions, sorted."""
+    interned = {t: cluster.partitions_of(t) for t in g.all_topics}
+    runs = (_runs_pure if _stickyext is None else _stickyext.runs)(g.members, sticky, fresh,
+                                                                   interned)
+    return {m: runs[m] if m in runs else _sorted_one(sticky[m], fresh[m]) for m in g.members}
+
+
+def _runs_pure(members: tuple[str, ...], sticky: _Holdings, fresh: _Holdings,
+               interned: dict[str, tuple[TopicPartition, ...]]
+               ) -> dict[str, tuple[TopicPartition, ...]]:
+    """The members holding nothing kept and newly placed partitions of one topic that are one
+    run of consecutive partitions in order (as filled), with that run (twin of the compiled
+    ``runs``); the others are left out."""
+    out: dict[str, tuple[TopicPartition, ...]] = {}
+    for m in members:
+        placed = fresh[m]
+        if sticky[m] or len(placed) != 1:
+            continue
+        (parts,) = placed.values()
+        if parts:
+            topic, first = parts[0]
+            run = tuple(parts)
+            if run == interned[topic][first:first + len(run)]:
+                out[m] = run
+    return out
+
+
+def _sorted_one(kept: dict[str, list[TopicPartition]], placed: dict[str, list[TopicPartition]]
+                ) -> tuple[TopicPartition, ...]:
+    """``kept`` and ``placed`` as one sorted tuple (topic by topic, each topic's by number: the
+    order of :class:`TopicPartition`, a topic's partitions being distinct)."""
+    by_topic: dict[str, list[TopicPartition]] = {}
+    for held in (kept, placed):
+        for topic, parts in held.items():
+            by_topic.setdefault(topic, []).extend(parts)
+    number = itemgetter(1)
+    return tuple(chain.from_iterable(
+        sorted(parts, key=number) for _, parts in sorted(by_topic.items())))
 
 
 class _Poorest:
-    """Per topic, its subscribers in a heap by (count, member order), refreshed lazily: every
-    count change pushes the member again into the heaps of its topics; stale entries are
-    dropped when they surface."""
+    """Per topic, its subscribers in a heap by (count, member order), built when the topic is
+    first asked about and refreshed lazily: every count change pushes the member again into
+    the built heaps of its topics; stale entries are dropped when they surface."""
 
     def __init__(self, count: dict[str, int], pos: dict[str, int],
                  subscribers: Mapping[str, list[str]], topics: Mapping[str, frozenset[str]]
                  ) -> None:
         self.count = count
         self.pos = pos
+        self.subscribers = subscribers
         self.topics = topics
-        self.heaps = {t: [(count[m], pos[m], m) for m in subs] for t, subs in subscribers.items()}
-        for heap in self.heaps.values():
-            heapq.heapify(heap)
+        self.heaps: dict[str, list[tuple[int, int, str]]] = {}
 
     def of(self, topic: str) -> str:
-        heap = self.heaps[topic]
+        heap = self.heaps.get(topic)
         count = self.count
+        if heap is None:
+            pos = self.pos
+            heap = self.heaps[topic] = [(count[m], pos[m], m) for m in self.subscribers[topic]]
+            heapq.heapify(heap)
         while heap[0][0] != count[heap[0][2]]:
             heapq.heappop(heap)
         return heap[0][2]
 
     def changed(self, members: Sequence[str]) -> None:
+        heaps = self.heaps
+        if not heaps:
+            return
         for m in members:
             entry = (self.count[m], self.pos[m], m)
             for t in self.topics[m]:
-                heapq.heappush(self.heaps[t], entry)
+                heap = heaps.get(t)
+                if heap is not None:
+                    heapq.heappush(heap, entry)
 
 
 def _direct_moves(
@@ -372,6 +439,8 @@ def _direct_moves(
     """Chains of one step: richest members first, each newly placed partition goes to the
     poorest subscriber of its topic while they differ by two or more. ``True`` if any moved."""
     low = min(count.values())
+    if max(count.values()) - low < 2:
+        return False
     rich = sorted((m for m in count if count[m] - low >= 2), key=lambda m: (-count[m], pos[m]))
     moved = False
     for src in rich:
@@ -416,8 +485,10 @@ def _apply_chains(
     poorest members take a chain from their label while the chain is still valid (``many``),
     or only the first one.
     """
-    richest = sorted(members, key=lambda m: (-count[m], pos[m]))
     low = min(count.values())
+    if max(count.values()) - low < 2:
+        return []
+    richest = sorted(members, key=count.__getitem__, reverse=True)  # stable: then member order
     root: dict[str, str] = {}
     parent: dict[str, tuple[str, str]] = {}
     expanded: set[str] = set()
@@ -469,34 +540,59 @@ def _apply_chains(
 def _fill_to_level(
     members: Sequence[str],
     topics: Mapping[str, tuple[str, ...]],
+    all_topics: Sequence[str],
     count: dict[str, int],
-    pos: dict[str, int],
-    pools: dict[str, list[TopicPartition]],
+    cluster: ClusterMetadata,
     fresh: dict[str, dict[str, list[TopicPartition]]],
-) -> None:
+) -> dict[str, list[TopicPartition]]:
     """Members with the fewest topics first, each takes free partitions up to the mean count
-    (rounded down), from its topics with the most left; what is left stays in ``pools``.
+    (rounded down), from its topics with the most left (the first of its topics in Java order
+    on a tie), each take the last ones left of that topic; returns what is left of each topic.
 
-    Used for a fresh group (nothing kept), where it leaves little for the hand-overs to fix;
-    with kept partitions the topic-by-topic filling alone leaves more chains of newly placed
-    partitions to use instead of kept ones."""
-    total = sum(count.values()) + sum(len(p) for p in pools.values())
-    level = total // len(members)
-    for m in sorted(members, key=lambda m: (len(topics[m]), pos[m])):
-        room = level - count[m]
-        while room > 0:
-            best = None
-            for t in topics[m]:
-                if pools[t] and (best is None or len(pools[t]) > len(pools[best])):
-                    best = t
-            if best is None:
+    Used for a fresh group (nothing kept, nothing taken), where it leaves little for the
+    hand-overs to fix; with kept partitions the topic-by-topic filling alone leaves more
+    chains of newly placed partitions to use instead of kept ones."""
+    parts = {t: list(cluster.partitions_of(t)) for t in all_topics}
+    left = {t: len(p) for t, p in parts.items()}
+    level = (sum(count.values()) + sum(left.values())) // len(members)
+    width = dict(zip(members, map(len, map(topics.__getitem__, members)), strict=True))
+    order = sorted(members, key=width.__getitem__)  # stable: then member order
+    fill = _fill_pure if _stickyext is None else _stickyext.fill
+    fill(order, topics, count, level, left, parts, fresh)
+    return {t: p[:left[t]] for t, p in parts.items()}
+
+
+def _fill_pure(
+    order: list[str],
+    topics: Mapping[str, tuple[str, ...]],
+    count: dict[str, int],
+    level: int,
+    left: dict[str, int],
+    parts: dict[str, list[TopicPartition]],
+    fresh: _Holdings,
+) -> None:
+    """The filling loop of :func:`_fill_to_level` (twin of the compiled ``fill``): each member
+    of ``order`` takes up to ``level`` from the ends of ``parts`` (``left[t]`` of topic ``t``
+    still free), the topic with the most left first."""
+    size = left.__getitem__
+    for m in order:
+        mine = topics[m]
+        room = start = level - count[m]
+        if room <= 0 or not mine:
+            continue
+        got = fresh[m]  # empty: nothing is placed before; each topic is taken from once
+        while True:
+            best = mine[0] if len(mine) == 1 else max(mine, key=size)  # first with most left
+            n = left[best]
+            if n == 0:
                 break
-            pool = pools[best]
-            take = pool[len(pool) - min(room, len(pool)):]
-            del pool[len(pool) - len(take):]
-            fresh[m].setdefault(best, []).extend(take)
-            count[m] += len(take)
-            room -= len(take)
+            take = room if room < n else n
+            left[best] = n - take
+            got[best] = parts[best][n - take:n]
+            room -= take
+            if room == 0:
+                break
+        count[m] += start - room
 
 
 def _water_fill(
@@ -511,7 +607,7 @@ def _water_fill(
     taking one more; each takes a contiguous run of ``free``."""
     if not free:
         return
-    order = sorted(subs, key=lambda m: (count[m], pos[m]))
+    order = sorted(subs, key=count.__getitem__)  # subs are in member order; the sort is stable
     n = len(free)
     j = 0
     prefix = 0

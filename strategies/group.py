@@ -39,9 +39,10 @@ class PreparedGroup:
     def subscribers(self) -> dict[str, list[str]]:
         """Each topic of ``all_topics`` -> the members subscribed to it, in member order."""
         out: dict[str, list[str]] = {t: [] for t in self.all_topics}
+        add = {t: members.append for t, members in out.items()}
         for m in self.members:
             for t in self.topics[m]:
-                out[t].append(m)
+                add[t](m)
         return out
 
 
@@ -61,8 +62,11 @@ def prepare(group: GroupSubscription, cluster: ClusterMetadata) -> PreparedGroup
                         member_id, sub.member_id)
         good = known.get(sub.topics)
         if good is None:
-            good = known[sub.topics] = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
-            dropped.update(sub.topics - good)
+            if all(map(counts.get, sub.topics)):  # all known, none empty (counts are >= 0)
+                good = known[sub.topics] = sub.topics
+            else:
+                good = known[sub.topics] = frozenset(t for t in sub.topics if counts.get(t, 0) > 0)
+                dropped.update(sub.topics - good)
         topics[member_id] = good
     for t in sorted(dropped):
         if t in counts:
