@@ -7,5 +7,5 @@ bash scripts/setup.sh
 .venv/bin/ruff check --quiet . && echo "lint: ruff found no problems"
 .venv/bin/mypy >/dev/null && echo "types: mypy --strict found no problems in partitioning/ and strategies/" \
     || { .venv/bin/mypy; exit 1; }
-echo "tests: pytest (the whole suite takes about 12 minutes on 2 cores; the 15 slowest tests are listed at the end)"
+echo "tests: pytest (the whole suite takes about 17 minutes on 2 cores; the 15 slowest tests are listed at the end)"
 exec .venv/bin/python -m pytest --durations=15 "$@"
