@@ -67,8 +67,9 @@ def test_mixed_clients_survive_broker_and_consumer_kills_without_loss_or_overlap
         gens = {client: {e["gen"] for label, c, inc in incarnations if (label, c) == (group, client)
                          for e in inc.events if e["ev"] == "own" and e["op"] == "add"} for client in MIX}
         assert all(gens[c] and min(gens[c]) >= 1 for c in MIX), (group, gens)
-        shared = gens["librdkafka"] & gens["kafka-python"] and gens["java"] & gens["kafka-python"]
-        assert shared, (group, gens)
+        if group == "range":  # eager: every member is handed partitions in every generation it is in
+            shared = gens["librdkafka"] & gens["kafka-python"] and gens["java"] & gens["kafka-python"]
+            assert shared, (group, gens)
 
 
 def test_a_fenced_librdkafka_member_logs_fatal_gives_up_its_partitions_and_rejoins(
