@@ -308,14 +308,13 @@ class OwnershipGuard:
             raise NotAttachedError("OwnershipGuard needs a consumer given to"
                                    " strategies.kafka_python.attach (or built by create_consumer)")
         self._coordinator = coordinator
-        self._subscription = coordinator._subscription
         self._forget: Callable[[], None] = coordinator._kpart_forget
 
     def owns(self, tp: Any) -> bool:
         """Whether ``tp`` (a kafka-python ``TopicPartition``) is still this member's to process."""
         if compat.lose_partitions_if_lapsed(self._coordinator, self._forget) is not None:
             return False
-        return bool(self._subscription.is_assigned(tp))
+        return compat.is_assigned(self._coordinator, tp)
 
     @property
     def lapsed_at(self) -> float | None:

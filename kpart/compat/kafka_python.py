@@ -58,6 +58,7 @@ __all__ = [
     "drop_partitions_when_session_lapses",
     "lapse_being_handled",
     "learn_topics_before_assigning",
+    "is_assigned",
     "lose_partitions_if_lapsed",
     "oldest_unresolved_batch_age",
     "owned_partitions",
@@ -301,6 +302,11 @@ def ownership_lapsed_at(coordinator: Any, now: float | None = None) -> float | N
     if coordinator.state is MemberState.STABLE and now > deadline:
         return deadline
     return None
+
+
+def is_assigned(coordinator: Any, tp: Any) -> bool:
+    """Whether kafka-python's subscription state still assigns ``tp`` to this member."""
+    return bool(coordinator._subscription.is_assigned(tp))
 
 
 def lose_partitions_if_lapsed(coordinator: Any, on_lost: Callable[[], None]) -> float | None:
